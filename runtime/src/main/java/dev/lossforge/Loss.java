@@ -1,0 +1,38 @@
+package dev.lossforge;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Declares a loss: a {@code static} method returning {@link dev.lossforge.dsl.Tensor} whose body is a small
+ * tensor expression. At javac time LossForge checks its shapes, derives its gradient and generates a
+ * {@link LossFunction} named {@link #name()}.
+ *
+ * <pre>{@code
+ * @Loss(pred = "N,C", target = "N")
+ * static Tensor nll(Tensor input, @Index("C") Tensor target) {
+ *     return gather(input, 1, target).neg();
+ * }
+ * }</pre>
+ *
+ * <p>The method returns the <em>unreduced</em> loss; the generated class applies the {@link Reduction}.
+ */
+@Documented
+@Retention(RetentionPolicy.CLASS)
+@Target(ElementType.METHOD)
+public @interface Loss {
+    /** Shape of the first tensor parameter, in the shape language (for example {@code "N,C,*d"}). */
+    String pred();
+
+    /** Shape of the second tensor parameter; empty when the loss takes a single input. */
+    String target() default "";
+
+    /** Simple name of the generated class; by default the method name capitalised plus {@code Loss}. */
+    String name() default "";
+
+    /** Optional declared shape of the unreduced result, checked against what the body computes. */
+    String result() default "";
+}

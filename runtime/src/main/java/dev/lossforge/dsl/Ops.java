@@ -1,0 +1,133 @@
+package dev.lossforge.dsl;
+
+import dev.lossforge.runtime.Kernels;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The DSL's functions, PyTorch's functional names in camelCase. Import them statically:
+ * {@code import static dev.lossforge.dsl.Ops.*;}. Each word's shape rule and derivative are listed in
+ * docs/vocabulary.md and defined once, in the processor's op table.
+ */
+public final class Ops {
+    private Ops() {
+    }
+
+    /** A scalar constant, broadcast against whatever it meets. */
+    public static Tensor constant(double value) {
+        return Tensor.of(Nd4j.scalar(DataType.DOUBLE, value));
+    }
+
+    public static Tensor exp(Tensor t) { return Tensor.of(Kernels.exp(t.value())); }
+
+    public static Tensor log(Tensor t) { return Tensor.of(Kernels.log(t.value())); }
+
+    public static Tensor log1p(Tensor t) { return Tensor.of(Kernels.log1p(t.value())); }
+
+    public static Tensor sqrt(Tensor t) { return Tensor.of(Kernels.sqrt(t.value())); }
+
+    public static Tensor square(Tensor t) { return Tensor.of(Kernels.square(t.value())); }
+
+    public static Tensor abs(Tensor t) { return Tensor.of(Kernels.abs(t.value())); }
+
+    public static Tensor sigmoid(Tensor t) { return Tensor.of(Kernels.sigmoid(t.value())); }
+
+    /** {@code log(sigmoid(t))}, computed stably. */
+    public static Tensor logSigmoid(Tensor t) { return Tensor.of(Kernels.logSigmoid(t.value())); }
+
+    public static Tensor softplus(Tensor t) { return Tensor.of(Kernels.softplus(t.value())); }
+
+    public static Tensor relu(Tensor t) { return Tensor.of(Kernels.relu(t.value())); }
+
+    public static Tensor clamp(Tensor t, double lo, double hi) { return Tensor.of(Kernels.clamp(t.value(), lo, hi)); }
+
+    public static Tensor clampMin(Tensor t, double lo) { return Tensor.of(Kernels.clampMin(t.value(), lo)); }
+
+    public static Tensor clampMax(Tensor t, double hi) { return Tensor.of(Kernels.clampMax(t.value(), hi)); }
+
+    public static Tensor maximum(Tensor a, Tensor b) { return Tensor.of(Kernels.maximum(a.value(), b.value())); }
+
+    public static Tensor minimum(Tensor a, Tensor b) { return Tensor.of(Kernels.minimum(a.value(), b.value())); }
+
+    public static Tensor gt(Tensor a, Tensor b) { return Tensor.of(Kernels.gt(a.value(), b.value())); }
+
+    public static Tensor gt(Tensor a, double b) { return Tensor.of(Kernels.gt(a.value(), b)); }
+
+    public static Tensor ge(Tensor a, Tensor b) { return Tensor.of(Kernels.ge(a.value(), b.value())); }
+
+    public static Tensor ge(Tensor a, double b) { return Tensor.of(Kernels.ge(a.value(), b)); }
+
+    public static Tensor lt(Tensor a, Tensor b) { return Tensor.of(Kernels.lt(a.value(), b.value())); }
+
+    public static Tensor lt(Tensor a, double b) { return Tensor.of(Kernels.lt(a.value(), b)); }
+
+    public static Tensor le(Tensor a, Tensor b) { return Tensor.of(Kernels.le(a.value(), b.value())); }
+
+    public static Tensor le(Tensor a, double b) { return Tensor.of(Kernels.le(a.value(), b)); }
+
+    public static Tensor eq(Tensor a, Tensor b) { return Tensor.of(Kernels.eq(a.value(), b.value())); }
+
+    public static Tensor eq(Tensor a, double b) { return Tensor.of(Kernels.eq(a.value(), b)); }
+
+    public static Tensor ne(Tensor a, Tensor b) { return Tensor.of(Kernels.ne(a.value(), b.value())); }
+
+    public static Tensor ne(Tensor a, double b) { return Tensor.of(Kernels.ne(a.value(), b)); }
+
+    /** {@code cond ? a : b}, elementwise; a true selection (the branch not taken cannot leak NaN). */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        return Tensor.of(Kernels.where(cond.value(), a.value(), b.value()));
+    }
+
+    /** Sum over {@code dims}, dropping them; over everything when no dim is given. */
+    public static Tensor sum(Tensor t, int... dims) { return Tensor.of(Kernels.sum(t.value(), dims)); }
+
+    /** Mean over {@code dims}, dropping them; over everything when no dim is given. */
+    public static Tensor mean(Tensor t, int... dims) { return Tensor.of(Kernels.mean(t.value(), dims)); }
+
+    public static Tensor logsumexp(Tensor t, int dim) { return Tensor.of(Kernels.logsumexp(t.value(), dim)); }
+
+    public static Tensor logSoftmax(Tensor t, int dim) { return Tensor.of(Kernels.logSoftmax(t.value(), dim)); }
+
+    public static Tensor softmax(Tensor t, int dim) { return Tensor.of(Kernels.softmax(t.value(), dim)); }
+
+    /**
+     * For each position of {@code index}, the entry of {@code t} along {@code dim}; {@code index} has t's
+     * shape without dim. {@code gather(input, 1, target)} on (N,C) and (N) is PyTorch's
+     * {@code input[arange(N), target]}.
+     */
+    public static Tensor gather(Tensor t, int dim, Tensor index) {
+        return Tensor.of(Kernels.gather(t.value(), dim, index.value()));
+    }
+
+    /** {@link #gather(Tensor, int, Tensor)}, with 0 wherever the index equals {@code ignoreIndex}. */
+    public static Tensor gather(Tensor t, int dim, Tensor index, long ignoreIndex) {
+        return Tensor.of(Kernels.gather(t.value(), dim, index.value(), ignoreIndex));
+    }
+
+    /** {@code weights[index]} for a 1-D {@code weights}: the result has index's shape. */
+    public static Tensor take(Tensor weights, Tensor index) {
+        return Tensor.of(Kernels.take(weights.value(), index.value()));
+    }
+
+    /** {@link #take(Tensor, Tensor)}, with 0 wherever the index equals {@code ignoreIndex}. */
+    public static Tensor take(Tensor weights, Tensor index, long ignoreIndex) {
+        return Tensor.of(Kernels.take(weights.value(), index.value(), ignoreIndex));
+    }
+
+    /**
+     * Marks the loss as weighted: its MEAN reduction divides by {@code sum(weights)} rather than by the element
+     * count, as PyTorch's weighted NLLLoss divides by the sum of the selected weights. NONE and SUM ignore it.
+     */
+    public static Tensor weighted(Tensor loss, Tensor weights) {
+        return Tensor.weighted(loss, weights);
+    }
+
+    /**
+     * PyTorch's binary cross entropy of probabilities, {@code -(t*log x + (1-t)*log(1-x))} with each log clamped
+     * at -100. A primitive (as in PyTorch) so that its gradient is PyTorch's own,
+     * {@code (x - t) / max(x(1-x), 1e-12)}, finite at x = 0 and 1.
+     */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target) {
+        return Tensor.of(Kernels.binaryCrossEntropy(input.value(), target.value()));
+    }
+}

@@ -1,0 +1,98 @@
+package dev.lossforge.runtime;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Input validation for generated losses. Every failure is an {@link IllegalArgumentException} that names the
+ * loss, the argument, what was expected and what was found.
+ */
+public final class Checks {
+    private Checks() {
+    }
+
+    /**
+     * The dtype a call computes in: DOUBLE if any value input is DOUBLE, otherwise FLOAT (HALF and BFLOAT16
+     * are computed in FLOAT). Integer or boolean values are rejected; index inputs are not passed here.
+     */
+    public static DataType computeType(String loss, String[] names, INDArray[] values) {
+        DataType type = DataType.FLOAT;
+        for (int i = 0; i < values.length; i++) {
+            INDArray v = values[i];
+            if (v == null) {
+                continue;
+            }
+            if (!v.dataType().isFPType()) {
+                throw new IllegalArgumentException(loss + ": " + names[i] + " has dtype " + v.dataType()
+                        + " but must be floating point (FLOAT or DOUBLE); cast it with castTo(DataType.FLOAT)");
+            }
+            if (v.dataType() == DataType.DOUBLE) {
+                type = DataType.DOUBLE;
+            }
+        }
+        return type;
+    }
+
+    /** {@code a} in the compute dtype: the same array when it already is (it is never written to). */
+    public static INDArray cast(INDArray a, DataType type) {
+        return a == null || a.dataType() == type ? a : a.castTo(type);
+    }
+
+    /** The number of inputs is right, and none is null. */
+    public static void arity(String loss, String[] names, INDArray[] inputs) {
+        if (inputs == null || inputs.length != names.length) {
+            throw new IllegalArgumentException(loss + ": expected " + names.length + " inputs (" + String.join(", ", names)
+                    + ") but got " + (inputs == null ? 0 : inputs.length));
+        }
+        for (int i = 0; i < names.length; i++) {
+            if (inputs[i] == null) {
+                throw new IllegalArgumentException(loss + ": " + names[i] + " is null");
+            }
+        }
+    }
+
+    /**
+     * Class indices: integer-valued (any numeric dtype) and in {@code [0, classes)}, or equal to {@code ignoreIndex}.
+     */
+    public static void indices(String loss, String param, INDArray index, String dimName, long classes, long ignoreIndex) {
+        if (index.dataType() == DataType.BOOL || index.dataType() == DataType.UTF8) {
+            throw new IllegalArgumentException(loss + ": " + param + " has dtype " + index.dataType()
+                    + " but holds class indices; pass LONG, INT or integer-valued floats");
+        }
+        if (index.isEmpty()) {
+            return;
+        }
+        double[] values = index.dup('c').data().asDouble();
+        for (double v : values) {
+            if (Double.isNaN(v) || v != Math.rint(v)) {
+                throw new IllegalArgumentException(loss + ": " + param + " holds " + v
+                        + ", which is not a class index; class indices are integers in [0, " + dimName + ") with " + dimName + "=" + classes);
+            }
+            long k = (long) v;
+            if (k != ignoreIndex && (k < 0 || k >= classes)) {
+                throw new IllegalArgumentException(loss + ": " + param + " holds class index " + k + ", out of range [0, "
+                        + classes + ") for " + dimName + "=" + classes
+                        + (ignoreIndex == Long.MIN_VALUE ? "" : "; it may also equal ignore_index (" + ignoreIndex + ")"));
+            }
+        }
+    }
+
+    public static void indices(String loss, String param, INDArray index, String dimName, long classes) {
+        indices(loss, param, index, dimName, classes, Long.MIN_VALUE);
+    }
+
+    /** Every element in [0, 1], as PyTorch's BCELoss requires (NaN fails too). */
+    public static void probabilities(String loss, String param, INDArray x) {
+        if (x.isEmpty()) {
+            return;
+        }
+        double min = x.minNumber().doubleValue();
+        double max = x.maxNumber().doubleValue();
+        boolean hasNaN = x.isNaN().any();
+        if (hasNaN || min < 0.0 || max > 1.0) {
+            throw new IllegalArgumentException(loss + ": all elements of " + param + " should be between 0 and 1, found "
+                    + (hasNaN ? "NaN" : (min < 0.0 ? min : max))
+                    + "; apply a sigmoid first, or use BCEWithLogitsLoss on the logits");
+        }
+    }
+}

@@ -1,0 +1,529 @@
+package dev.lossforge.runtime;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.GreaterThanOrEqual;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.LessThanOrEqual;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The ND4J implementation of every DSL op, with PyTorch's semantics: full broadcasting, stable
+ * log-sum-exp, clamped logs. Generated losses call these, and so does the eager {@link dev.lossforge.dsl.Tensor}.
+ *
+ * <p>Every method returns a new array and never modifies its arguments. Arguments of one call share one
+ * floating-point dtype (the generated code casts its inputs once, on entry).
+ */
+public final class Kernels {
+    private Kernels() {
+    }
+
+    // ---------------------------------------------------------------- broadcasting arithmetic
+
+    public static INDArray add(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return ab[0].add(ab[1]);
+    }
+
+    public static INDArray sub(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return ab[0].sub(ab[1]);
+    }
+
+    public static INDArray mul(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return ab[0].mul(ab[1]);
+    }
+
+    public static INDArray div(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return ab[0].div(ab[1]);
+    }
+
+    public static INDArray add(INDArray a, double b) {
+        return a.add(b);
+    }
+
+    public static INDArray sub(INDArray a, double b) {
+        return a.sub(b);
+    }
+
+    public static INDArray mul(INDArray a, double b) {
+        return a.mul(b);
+    }
+
+    public static INDArray div(INDArray a, double b) {
+        return a.div(b);
+    }
+
+    /** {@code value - a}. */
+    public static INDArray rsub(double value, INDArray a) {
+        return a.rsub(value);
+    }
+
+    /** {@code value / a}. */
+    public static INDArray rdiv(double value, INDArray a) {
+        return a.rdiv(value);
+    }
+
+    public static INDArray maximum(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return Transforms.max(ab[0], ab[1], true);
+    }
+
+    public static INDArray minimum(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return Transforms.min(ab[0], ab[1], true);
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    public static INDArray neg(INDArray a) {
+        return a.neg();
+    }
+
+    public static INDArray exp(INDArray a) {
+        return Transforms.exp(a, true);
+    }
+
+    public static INDArray log(INDArray a) {
+        return Transforms.log(a, true);
+    }
+
+    public static INDArray log1p(INDArray a) {
+        return Transforms.log1p(a, true);
+    }
+
+    public static INDArray sqrt(INDArray a) {
+        return Transforms.sqrt(a, true);
+    }
+
+    public static INDArray square(INDArray a) {
+        return a.mul(a);
+    }
+
+    public static INDArray abs(INDArray a) {
+        return Transforms.abs(a, true);
+    }
+
+    /** {@code |a|} derivative: -1, 0 or 1 (PyTorch's sign, 0 at 0). */
+    public static INDArray sign(INDArray a) {
+        return Transforms.sign(a, true);
+    }
+
+    public static INDArray pow(INDArray a, double exponent) {
+        if (exponent == 2.0) {
+            return square(a);
+        }
+        return Transforms.pow(a, exponent, true);
+    }
+
+    public static INDArray sigmoid(INDArray a) {
+        return Transforms.sigmoid(a, true);
+    }
+
+    /** {@code log(1 + exp(a))}, as PyTorch's softplus (beta 1, threshold 20): {@code a} itself above 20. */
+    public static INDArray softplus(INDArray a) {
+        INDArray soft = Transforms.log1p(Transforms.exp(Transforms.min(a, 20.0, true), false), false);
+        return select(a.gt(20.0), a, soft);
+    }
+
+    /** {@code log(sigmoid(a))}, stable for large |a|: {@code min(a, 0) - log1p(exp(-|a|))}. */
+    public static INDArray logSigmoid(INDArray a) {
+        INDArray tail = Transforms.log1p(Transforms.exp(Transforms.abs(a, true).negi(), false), false);
+        return Transforms.min(a, 0.0, true).subi(tail);
+    }
+
+    public static INDArray relu(INDArray a) {
+        return Transforms.max(a, 0.0, true);
+    }
+
+    public static INDArray clamp(INDArray a, double lo, double hi) {
+        return Transforms.min(Transforms.max(a, lo, true), hi, false);
+    }
+
+    public static INDArray clampMin(INDArray a, double lo) {
+        return Transforms.max(a, lo, true);
+    }
+
+    public static INDArray clampMax(INDArray a, double hi) {
+        return Transforms.min(a, hi, true);
+    }
+
+    // ---------------------------------------------------------------- comparisons and selection (masks are 0/1 in a's dtype)
+
+    public static INDArray gt(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return ab[0].gt(ab[1]).castTo(a.dataType());
+    }
+
+    public static INDArray ge(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return Nd4j.exec(new GreaterThanOrEqual(ab[0], ab[1], Nd4j.createUninitialized(DataType.BOOL, ab[0].shape())))[0].castTo(a.dataType());
+    }
+
+    public static INDArray lt(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return ab[0].lt(ab[1]).castTo(a.dataType());
+    }
+
+    public static INDArray le(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return Nd4j.exec(new LessThanOrEqual(ab[0], ab[1], Nd4j.createUninitialized(DataType.BOOL, ab[0].shape())))[0].castTo(a.dataType());
+    }
+
+    public static INDArray eq(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return ab[0].eq(ab[1]).castTo(a.dataType());
+    }
+
+    public static INDArray ne(INDArray a, INDArray b) {
+        INDArray[] ab = broadcast(a, b);
+        return ab[0].neq(ab[1]).castTo(a.dataType());
+    }
+
+    public static INDArray gt(INDArray a, double b) {
+        return a.gt(b).castTo(a.dataType());
+    }
+
+    public static INDArray ge(INDArray a, double b) {
+        return a.gte(b).castTo(a.dataType());
+    }
+
+    public static INDArray lt(INDArray a, double b) {
+        return a.lt(b).castTo(a.dataType());
+    }
+
+    public static INDArray le(INDArray a, double b) {
+        return a.lte(b).castTo(a.dataType());
+    }
+
+    public static INDArray eq(INDArray a, double b) {
+        return a.eq(b).castTo(a.dataType());
+    }
+
+    public static INDArray ne(INDArray a, double b) {
+        return a.neq(b).castTo(a.dataType());
+    }
+
+    /**
+     * {@code cond ? a : b} elementwise, broadcasting all three. A true selection, not {@code cond*a + (1-cond)*b}:
+     * an infinite or NaN value in the branch not taken does not leak into the result.
+     */
+    public static INDArray where(INDArray cond, INDArray a, INDArray b) {
+        long[] shape = broadcastShape(broadcastShape(cond.shape(), a.shape()), b.shape());
+        INDArray c = expand(cond, shape);
+        return select(c.neq(0.0), expand(a, shape), expand(b, shape));
+    }
+
+    public static INDArray where(INDArray cond, INDArray a, double b) {
+        return where(cond, a, Nd4j.scalar(a.dataType(), b));
+    }
+
+    public static INDArray where(INDArray cond, double a, INDArray b) {
+        return where(cond, Nd4j.scalar(b.dataType(), a), b);
+    }
+
+    /** Same-shape selection with a BOOL mask. */
+    private static INDArray select(INDArray boolMask, INDArray ifTrue, INDArray ifFalse) {
+        INDArray out = ifFalse.dup('c');
+        INDArray mask = boolMask.dup('c');
+        INDArray chosen = ifTrue.dup('c');
+        long n = out.length();
+        for (long i = 0; i < n; i++) {
+            if (mask.getDouble(i) != 0.0) {
+                out.putScalar(i, chosen.getDouble(i));
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    /** Sum over {@code dims} (all dims when none are given), dropping them, as {@code torch.sum(t, dims)}. */
+    public static INDArray sum(INDArray a, int... dims) {
+        if (dims.length == 0) {
+            return Nd4j.scalar(a.dataType(), a.isEmpty() ? 0.0 : a.sumNumber().doubleValue());
+        }
+        return a.sum(normalize(a.rank(), dims));
+    }
+
+    /** Mean over {@code dims} (all dims when none are given). An empty input gives NaN, as in PyTorch. */
+    public static INDArray mean(INDArray a, int... dims) {
+        if (dims.length == 0) {
+            return Nd4j.scalar(a.dataType(), a.isEmpty() ? Double.NaN : a.sumNumber().doubleValue() / a.length());
+        }
+        int[] axes = normalize(a.rank(), dims);
+        long count = 1;
+        for (int d : axes) {
+            count *= a.size(d);
+        }
+        return a.sum(axes).divi(count);
+    }
+
+    /** {@code log(sum(exp(a), dim))}, stabilised by the max as PyTorch does (an infinite max counts as 0). */
+    public static INDArray logsumexp(INDArray a, int dim) {
+        int axis = normalize(a.rank(), dim);
+        INDArray max = a.max(true, axis);
+        INDArray finiteMax = select(Transforms.abs(max, true).eq(Double.POSITIVE_INFINITY), Nd4j.zerosLike(max), max);
+        INDArray shifted = sub(a, finiteMax);
+        INDArray summed = Transforms.exp(shifted, false).sum(true, axis);
+        return Transforms.log(summed, false).addi(finiteMax).reshape(dropDim(a.shape(), axis));
+    }
+
+    public static INDArray logSoftmax(INDArray a, int dim) {
+        int axis = normalize(a.rank(), dim);
+        INDArray lse = logsumexp(a, axis).reshape(keepDim(a.shape(), axis));
+        return sub(a, lse);
+    }
+
+    public static INDArray softmax(INDArray a, int dim) {
+        return Transforms.exp(logSoftmax(a, dim), false);
+    }
+
+    /** Re-inserts a reduced dim as size 1, so that a reduction's result broadcasts against its input. */
+    public static INDArray unsqueeze(INDArray a, long[] originalShape, int dim) {
+        return a.reshape(keepDim(originalShape, normalize(originalShape.length, dim)));
+    }
+
+    /** Sums a broadcast gradient back to the shape of the operand it was broadcast from. */
+    public static INDArray sumTo(INDArray g, long[] shape) {
+        if (Arrays.equals(g.shape(), shape)) {
+            return g;
+        }
+        int lead = g.rank() - shape.length;
+        int[] axes = new int[g.rank()];
+        int n = 0;
+        for (int i = 0; i < g.rank(); i++) {
+            if (i < lead || (shape[i - lead] == 1 && g.size(i) != 1)) {
+                axes[n++] = i;
+            }
+        }
+        INDArray summed = n == 0 ? g : g.sum(true, Arrays.copyOf(axes, n));
+        return summed.reshape(shape);
+    }
+
+    /** Broadcasts {@code a} to {@code shape} (materialised), for gradients of reductions. */
+    public static INDArray expand(INDArray a, long[] shape) {
+        if (Arrays.equals(a.shape(), shape)) {
+            return a;
+        }
+        broadcastShape(a.shape(), shape);
+        long[] padded = new long[shape.length];
+        Arrays.fill(padded, 1);
+        System.arraycopy(a.shape(), 0, padded, shape.length - a.rank(), a.rank());
+        INDArray reshaped = a.reshape(padded);
+        if (Arrays.equals(padded, shape)) {
+            return reshaped;
+        }
+        for (long s : shape) {
+            if (s == 0) {
+                return Nd4j.create(a.dataType(), shape);
+            }
+        }
+        return reshaped.broadcast(shape);
+    }
+
+    // ---------------------------------------------------------------- indexing
+
+    /**
+     * Picks, for every position of {@code index}, the entry of {@code t} along {@code dim}:
+     * {@code out[n,d..] = t[n, index[n,d..], d..]} for dim 1. {@code index} has t's shape without dim.
+     * Positions whose index equals {@code ignoreIndex} give 0.
+     */
+    public static INDArray gather(INDArray t, int dim, INDArray index, long ignoreIndex) {
+        int axis = normalize(t.rank(), dim);
+        long classes = t.size(axis);
+        double[] rows = moveAxisLast(t, axis);
+        long[] idx = indexValues(index, classes, ignoreIndex);
+        double[] out = new double[idx.length];
+        for (int m = 0; m < idx.length; m++) {
+            out[m] = idx[m] == ignoreIndex ? 0.0 : rows[(int) (m * classes + idx[m])];
+        }
+        return fromDoubles(out, dropDim(t.shape(), axis), t.dataType());
+    }
+
+    public static INDArray gather(INDArray t, int dim, INDArray index) {
+        return gather(t, dim, index, Long.MIN_VALUE);
+    }
+
+    /** The gradient of {@link #gather}: {@code g} scattered into zeros of {@code shape} along {@code dim}. */
+    public static INDArray gatherBackward(INDArray g, long[] shape, int dim, INDArray index, long ignoreIndex) {
+        int axis = normalize(shape.length, dim);
+        long classes = shape[axis];
+        long[] idx = indexValues(index, classes, ignoreIndex);
+        double[] grads = g.dup('c').data().asDouble();
+        double[] out = new double[Math.toIntExact(idx.length * classes)];
+        for (int m = 0; m < idx.length; m++) {
+            if (idx[m] != ignoreIndex) {
+                out[(int) (m * classes + idx[m])] += grads[m];
+            }
+        }
+        long[] permutedShape = new long[shape.length];
+        int[] order = moveLastOrder(shape.length, axis);
+        for (int i = 0; i < shape.length; i++) {
+            permutedShape[i] = shape[order[i]];
+        }
+        INDArray permuted = fromDoubles(out, permutedShape, g.dataType());
+        return permuted.permute(inverse(order)).dup('c');
+    }
+
+    /** {@code weights[index]} elementwise, 0 where the index equals {@code ignoreIndex}; a scalar weight fills. */
+    public static INDArray take(INDArray weights, INDArray index, long ignoreIndex) {
+        if (weights.rank() == 0) {
+            double w = weights.getDouble(0);
+            INDArray ignored = index.castTo(weights.dataType()).eq((double) ignoreIndex);
+            return select(ignored, Nd4j.zeros(weights.dataType(), index.shape()), Nd4j.valueArrayOf(index.shape(), w, weights.dataType()));
+        }
+        long classes = weights.length();
+        long[] idx = indexValues(index, classes, ignoreIndex);
+        double[] w = weights.dup('c').data().asDouble();
+        double[] out = new double[idx.length];
+        for (int m = 0; m < idx.length; m++) {
+            out[m] = idx[m] == ignoreIndex ? 0.0 : w[(int) idx[m]];
+        }
+        return fromDoubles(out, index.shape(), weights.dataType());
+    }
+
+    public static INDArray take(INDArray weights, INDArray index) {
+        return take(weights, index, Long.MIN_VALUE);
+    }
+
+    /** The values of an index tensor as longs, validated: integral and in {@code [0, classes)} or {@code ignoreIndex}. */
+    static long[] indexValues(INDArray index, long classes, long ignoreIndex) {
+        double[] raw = index.dup('c').data().asDouble();
+        long[] out = new long[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            double v = raw[i];
+            if (Double.isNaN(v) || v != Math.rint(v)) {
+                throw new IllegalArgumentException("class index " + v + " is not an integer");
+            }
+            long k = (long) v;
+            if (k != ignoreIndex && !inRange(k, classes)) {
+                throw new IllegalArgumentException("class index " + k + " is out of range [0, " + classes + ")");
+            }
+            out[i] = k;
+        }
+        return out;
+    }
+
+    private static boolean inRange(long k, long classes) {
+        return k >= 0 && k < classes;
+    }
+
+    // ---------------------------------------------------------------- primitives with PyTorch's own derivative rules
+
+    /** PyTorch's binary cross entropy: {@code -(t*max(log x, -100) + (1-t)*max(log(1-x), -100))}. */
+    public static INDArray binaryCrossEntropy(INDArray x, INDArray t) {
+        INDArray[] xt = broadcast(x, t);
+        INDArray logX = Transforms.max(Transforms.log(xt[0], true), -100.0, false);
+        INDArray log1mX = Transforms.max(Transforms.log(xt[0].rsub(1.0), false), -100.0, false);
+        return xt[1].mul(logX).addi(xt[1].rsub(1.0).muli(log1mX)).negi();
+    }
+
+    /** d bce / dx, as PyTorch: {@code (x - t) / max((1 - x) * x, 1e-12)}. */
+    public static INDArray binaryCrossEntropyGradInput(INDArray x, INDArray t) {
+        INDArray[] xt = broadcast(x, t);
+        INDArray denom = Transforms.max(xt[0].rsub(1.0).muli(xt[0]), 1e-12, false);
+        return xt[0].sub(xt[1]).divi(denom);
+    }
+
+    /** d bce / dt, as PyTorch: {@code max(log(1-x), -100) - max(log x, -100)}. */
+    public static INDArray binaryCrossEntropyGradTarget(INDArray x, INDArray t) {
+        INDArray[] xt = broadcast(x, t);
+        INDArray logX = Transforms.max(Transforms.log(xt[0], true), -100.0, false);
+        INDArray log1mX = Transforms.max(Transforms.log(xt[0].rsub(1.0), false), -100.0, false);
+        return log1mX.subi(logX);
+    }
+
+    // ---------------------------------------------------------------- shapes and dtypes
+
+    /** PyTorch's broadcast of two shapes; {@link IllegalArgumentException} when they do not broadcast. */
+    public static long[] broadcastShape(long[] a, long[] b) {
+        int rank = Math.max(a.length, b.length);
+        long[] out = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            long da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+            long db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("shapes " + ShapeBinder.format(a) + " and " + ShapeBinder.format(b)
+                        + " do not broadcast: dim " + i + " is " + da + " vs " + db);
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    private static INDArray[] broadcast(INDArray a, INDArray b) {
+        if (Arrays.equals(a.shape(), b.shape())) {
+            return new INDArray[] {a, b};
+        }
+        long[] shape = broadcastShape(a.shape(), b.shape());
+        return new INDArray[] {expand(a, shape), expand(b, shape)};
+    }
+
+    public static long[] dropDim(long[] shape, int axis) {
+        long[] out = new long[shape.length - 1];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (i != axis) {
+                out[j++] = shape[i];
+            }
+        }
+        return out;
+    }
+
+    public static long[] keepDim(long[] shape, int axis) {
+        long[] out = shape.clone();
+        out[axis] = 1;
+        return out;
+    }
+
+    public static int normalize(int rank, int dim) {
+        int axis = dim < 0 ? dim + rank : dim;
+        if (axis < 0 || axis >= rank) {
+            throw new IllegalArgumentException("dim " + dim + " is out of range for rank " + rank);
+        }
+        return axis;
+    }
+
+    private static int[] normalize(int rank, int[] dims) {
+        int[] out = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            out[i] = normalize(rank, dims[i]);
+        }
+        return out;
+    }
+
+    /** t's values, c-ordered, with {@code axis} moved last: row m holds the entries along axis. */
+    private static double[] moveAxisLast(INDArray t, int axis) {
+        INDArray moved = axis == t.rank() - 1 ? t : t.permute(moveLastOrder(t.rank(), axis));
+        return moved.dup('c').data().asDouble();
+    }
+
+    private static int[] moveLastOrder(int rank, int axis) {
+        int[] order = new int[rank];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i != axis) {
+                order[j++] = i;
+            }
+        }
+        order[rank - 1] = axis;
+        return order;
+    }
+
+    private static int[] inverse(int[] order) {
+        int[] inv = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            inv[order[i]] = i;
+        }
+        return inv;
+    }
+
+    private static INDArray fromDoubles(double[] values, long[] shape, DataType type) {
+        if (values.length == 0) {
+            return Nd4j.create(type, shape);
+        }
+        return Nd4j.createFromArray(values).reshape('c', shape).castTo(type);
+    }
+}
