@@ -29,6 +29,17 @@ boundary points (KLDivLoss target == 0, PoissonNLLLoss full=True target == 0) --
 For CTCLoss only log_probs is differentiable; note that PyTorch's CTC gradient with respect to
 log_probs is the one that is correct *after* a log_softmax (it contains an extra exp(log_probs)
 term), not the plain derivative of the loss -- the goldens record what PyTorch returns.
+
+Other 1.13 behaviour the goldens pin down (all recorded as PyTorch computes it):
+  * SmoothL1Loss with beta=0 at input == target: both d/dinput and d/dtarget are -1 (x <= -beta).
+  * SoftMarginLoss is not overflow-safe: y*x = -1e4 gives output inf and gradient NaN.
+  * GaussianNLLLoss clamps var to eps under no_grad, so var's gradient is computed with the clamped
+    value but is NOT zeroed where the clamp was active.
+  * BCELoss clamps log at -100 and its gradient divides by max(x*(1-x), 1e-12).
+  * NLLLoss/CrossEntropyLoss 'mean' with every target ignored: output NaN, gradient 0; with
+    total weight 0 (zero weights): output NaN, gradient NaN at the target entries.
+  * CTCLoss with an infeasible target and zero_infinity=False: loss inf, gradient NaN for
+    t < input_length (0 beyond).
 """
 import json
 import math
@@ -999,10 +1010,14 @@ def TripletMarginWithDistanceLoss(g):
                          ("swap_margin_2", {"swap": True, "margin": 2.0})):
             g.var("%s_%s" % (red, name), triplet_mk(g, red, **kw))
     triplet_edges(g)
-    g.reject("rejects_dimension_mismatch", opts("mean"),
-             [("anchor", g.N((2, 3))), ("positive", g.N((3,))), ("negative", g.N((2, 3)))])
-    g.reject("rejects_nonpositive_margin", opts("mean", margin=0.0),
-             [("anchor", g.N((2, 3))), ("positive", g.N((2, 3))), ("negative", g.N((2, 3)))])
+    # unlike TripletMarginLoss, a (D) positive against an (N,D) anchor is broadcast here (1.13)
+    g.add("broadcast_positive_mean_f64", opts("mean"),
+          [("anchor", g.N((2, 3))), ("positive", g.N((3,))), ("negative", g.N((2, 3)))])
+    g.reject("rejects_size_mismatch", opts("mean"),
+             [("anchor", g.N((2, 3))), ("positive", g.N((2, 4))), ("negative", g.N((2, 3)))])
+    # 1.13 does not validate margin: 0 and negative margins are accepted
+    for m in (0.0, -0.5):
+        g.var("sum_margin_%s" % str(m).replace(".", "p").replace("-", "m"), triplet_mk(g, "sum", margin=m), f32=False)
 
 
 # ----------------------------------------------------------------------------------------------
