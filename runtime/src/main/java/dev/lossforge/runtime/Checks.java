@@ -95,4 +95,10 @@ public final class Checks {
                     + "; apply a sigmoid first, or use BCEWithLogitsLoss on the logits");
         }
     }
+
+    /** A gradient in the dtype of the input it belongs to: HALF and BFLOAT16 inputs get gradients of their own dtype. */
+    public static INDArray like(INDArray gradient, INDArray input) {
+        return gradient == null || gradient.dataType() == input.dataType() || !input.dataType().isFPType()
+                ? gradient : gradient.castTo(input.dataType());
+    }
 }

@@ -282,9 +282,37 @@ public final class Kernels {
         return Transforms.exp(logSoftmax(a, dim), false);
     }
 
-    /** Re-inserts a reduced dim as size 1, so that a reduction's result broadcasts against its input. */
-    public static INDArray unsqueeze(INDArray a, long[] originalShape, int dim) {
-        return a.reshape(keepDim(originalShape, normalize(originalShape.length, dim)));
+    /**
+     * Re-inserts reduced dims as size 1 (all dims when none are given), so that a reduction's result (or its
+     * gradient) broadcasts against the reduction's input of shape {@code originalShape}.
+     */
+    public static INDArray unsqueeze(INDArray a, long[] originalShape, int... dims) {
+        long[] kept = originalShape.clone();
+        if (dims.length == 0) {
+            Arrays.fill(kept, 1);
+        }
+        for (int d : dims) {
+            kept[normalize(originalShape.length, d)] = 1;
+        }
+        return a.reshape(kept);
+    }
+
+    /** The gradient of {@link #mean}: g spread evenly over the reduced elements. */
+    public static INDArray meanBackward(INDArray g, long[] originalShape, int... dims) {
+        long count = 1;
+        if (dims.length == 0) {
+            for (long s : originalShape) {
+                count *= s;
+            }
+        }
+        for (int d : dims) {
+            count *= originalShape[normalize(originalShape.length, d)];
+        }
+        return expand(unsqueeze(g, originalShape, dims), originalShape).div(count);
+    }
+
+    public static INDArray zerosLike(INDArray a) {
+        return Nd4j.zeros(a.dataType(), a.shape());
     }
 
     /** Sums a broadcast gradient back to the shape of the operand it was broadcast from. */

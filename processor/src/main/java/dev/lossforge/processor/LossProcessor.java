@@ -1,0 +1,144 @@
+package dev.lossforge.processor;
+
+import com.google.auto.service.AutoService;
+import com.sun.source.tree.MethodTree;
+import com.sun.source.util.Trees;
+import dev.lossforge.processor.diag.Diag;
+import dev.lossforge.processor.diag.Reporter;
+import dev.lossforge.processor.emit.LossWriter;
+import dev.lossforge.processor.grad.Differentiator;
+import dev.lossforge.processor.ir.LossModel;
+import dev.lossforge.processor.parse.LossParser;
+import dev.lossforge.processor.parse.LossParser.Declaration;
+import dev.lossforge.processor.parse.LossParser.Param;
+import dev.lossforge.processor.shape.ShapeInference;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import javax.annotation.processing.AbstractProcessor;
+import javax.annotation.processing.Processor;
+import javax.annotation.processing.RoundEnvironment;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.AnnotationValue;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.PackageElement;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.element.VariableElement;
+
+/**
+ * Finds {@code @Loss} methods and runs the pipeline on each: parse, infer shapes, differentiate, write.
+ * A method with errors stops after the phase that found them and generates nothing; the others still do.
+ * Never claims the annotation, and never lets an exception escape into the user's build.
+ */
+@AutoService(Processor.class)
+public final class LossProcessor extends AbstractProcessor {
+    static final String LOSS = "dev.lossforge.Loss";
+
+    private Trees trees;
+    private Reporter reporter;
+
+    @Override
+    public Set<String> getSupportedAnnotationTypes() {
+        return Set.of(LOSS);
+    }
+
+    @Override
+    public SourceVersion getSupportedSourceVersion() {
+        return SourceVersion.latestSupported();
+    }
+
+    @Override
+    public synchronized void init(javax.annotation.processing.ProcessingEnvironment env) {
+        super.init(env);
+        trees = JavacTrees.of(env);
+        reporter = new Reporter(env.getMessager(), trees);
+    }
+
+    @Override
+    public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
+        for (TypeElement annotation : annotations) {
+            for (Element element : round.getElementsAnnotatedWith(annotation)) {
+                if (element.getKind() != ElementKind.METHOD) {
+                    continue;
+                }
+                ExecutableElement method = (ExecutableElement) element;
+                try {
+                    compile(method);
+                } catch (RuntimeException | LinkageError e) {
+                    StringWriter trace = new StringWriter();
+                    e.printStackTrace(new PrintWriter(trace));
+                    reporter.error(method, Diag.INTERNAL.format(method.getSimpleName() + "()", e) + "\n" + trace);
+                }
+            }
+        }
+        return false;
+    }
+
+    private void compile(ExecutableElement method) {
+        if (trees == null) {
+            reporter.error(method, Diag.SIGNATURE.format("LossForge needs javac's Tree API (com.sun.source) to read @Loss bodies;"
+                    + " this compiler does not offer it. Compile with javac (Maven, Gradle and IntelliJ use it by default)."));
+            return;
+        }
+        MethodTree tree = trees.getTree(method);
+        LossParser.Result parsed = LossParser.parse(declaration(method), tree);
+        if (!parsed.problems().isEmpty()) {
+            reporter.report(method, parsed.problems());
+            return;
+        }
+        LossModel model = parsed.model();
+        ShapeInference.Result shapes = ShapeInference.infer(model);
+        if (!shapes.problems().isEmpty()) {
+            reporter.report(method, shapes.problems());
+            return;
+        }
+        Differentiator.Result gradients = Differentiator.differentiate(model, shapes.shapes());
+        try {
+            LossWriter.write(model, shapes.indexUses(), gradients).writeTo(processingEnv.getFiler());
+        } catch (IOException e) {
+            reporter.error(method, Diag.INTERNAL.format(method.getSimpleName() + "()", "could not write " + model.className() + ": " + e.getMessage()));
+        }
+    }
+
+    /** Reads the method's annotations and parameters into a plain declaration (strings only). */
+    private Declaration declaration(ExecutableElement method) {
+        AnnotationMirror loss = Reporter.mirror(method, "Loss");
+        TypeElement type = (TypeElement) method.getEnclosingElement();
+        PackageElement pkg = processingEnv.getElementUtils().getPackageOf(method);
+        String methodName = method.getSimpleName().toString();
+        String name = string(loss, "name", "");
+        String className = name.isEmpty() ? Character.toUpperCase(methodName.charAt(0)) + methodName.substring(1) + "Loss" : name;
+        List<Param> params = new ArrayList<>();
+        for (VariableElement p : method.getParameters()) {
+            AnnotationMirror shape = Reporter.mirror(p, "Shape");
+            AnnotationMirror index = Reporter.mirror(p, "Index");
+            AnnotationMirror option = Reporter.mirror(p, "Option");
+            params.add(new Param(p.getSimpleName().toString(), simpleType(p.asType().toString()),
+                    shape == null ? null : string(shape, "value", ""),
+                    index == null ? null : string(index, "value", ""),
+                    option == null ? null : string(option, "defaultValue", "")));
+        }
+        return new Declaration(pkg.getQualifiedName().toString(), className, type.getQualifiedName().toString(), methodName,
+                string(loss, "pred", ""), string(loss, "target", ""), string(loss, "result", ""), params,
+                method.getModifiers().contains(Modifier.STATIC), simpleType(method.getReturnType().toString()));
+    }
+
+    private static String simpleType(String type) {
+        return type.substring(type.lastIndexOf('.') + 1);
+    }
+
+    private static String string(AnnotationMirror mirror, String attribute, String fallback) {
+        if (mirror == null) {
+            return fallback;
+        }
+        AnnotationValue value = Reporter.value(mirror, attribute);
+        return value == null ? fallback : String.valueOf(value.getValue());
+    }
+}

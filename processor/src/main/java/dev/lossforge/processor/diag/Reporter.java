@@ -1,0 +1,85 @@
+package dev.lossforge.processor.diag;
+
+import com.sun.source.tree.CompilationUnitTree;
+import com.sun.source.util.Trees;
+import java.util.List;
+import java.util.Map;
+import javax.annotation.processing.Messager;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.AnnotationValue;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.VariableElement;
+import javax.tools.Diagnostic.Kind;
+
+/**
+ * Puts each {@link Problem} where it belongs: under the body expression with {@code Trees.printMessage}, or
+ * on the exact annotation value with {@code Messager}.
+ */
+public final class Reporter {
+    private final Messager messager;
+    private final Trees trees;
+
+    public Reporter(Messager messager, Trees trees) {
+        this.messager = messager;
+        this.trees = trees;
+    }
+
+    public void report(ExecutableElement method, List<Problem> problems) {
+        for (Problem p : problems) {
+            if (p.tree() != null && trees != null) {
+                CompilationUnitTree unit = trees.getPath(method).getCompilationUnit();
+                trees.printMessage(Kind.ERROR, p.fullText(), p.tree(), unit);
+            } else {
+                Element target = p.annotationValueOf() == null ? method : parameter(method, p.annotationValueOf());
+                AnnotationMirror mirror = mirror(target, p.annotation());
+                AnnotationValue value = mirror == null ? null : value(mirror, p.attribute());
+                if (value != null) {
+                    messager.printMessage(Kind.ERROR, p.fullText(), target, mirror, value);
+                } else if (mirror != null) {
+                    messager.printMessage(Kind.ERROR, p.fullText(), target, mirror);
+                } else {
+                    messager.printMessage(Kind.ERROR, p.fullText(), target);
+                }
+            }
+        }
+    }
+
+    public void error(Element element, String message) {
+        messager.printMessage(Kind.ERROR, message, element);
+    }
+
+    public void warning(Element element, String message) {
+        messager.printMessage(Kind.WARNING, message, element);
+    }
+
+    private static Element parameter(ExecutableElement method, String name) {
+        for (VariableElement p : method.getParameters()) {
+            if (p.getSimpleName().contentEquals(name)) {
+                return p;
+            }
+        }
+        return method;
+    }
+
+    public static AnnotationMirror mirror(Element element, String simpleName) {
+        if (simpleName == null) {
+            return null;
+        }
+        for (AnnotationMirror m : element.getAnnotationMirrors()) {
+            if (m.getAnnotationType().asElement().getSimpleName().contentEquals(simpleName)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    public static AnnotationValue value(AnnotationMirror mirror, String attribute) {
+        for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e : mirror.getElementValues().entrySet()) {
+            if (e.getKey().getSimpleName().contentEquals(attribute)) {
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,583 @@
+package dev.lossforge.processor.emit;
+
+import com.squareup.javapoet.AnnotationSpec;
+import com.squareup.javapoet.ArrayTypeName;
+import com.squareup.javapoet.ClassName;
+import com.squareup.javapoet.CodeBlock;
+import com.squareup.javapoet.FieldSpec;
+import com.squareup.javapoet.JavaFile;
+import com.squareup.javapoet.MethodSpec;
+import com.squareup.javapoet.NameAllocator;
+import com.squareup.javapoet.ParameterizedTypeName;
+import com.squareup.javapoet.TypeName;
+import com.squareup.javapoet.TypeSpec;
+import dev.lossforge.processor.grad.Differentiator;
+import dev.lossforge.processor.ir.Graph;
+import dev.lossforge.processor.ir.LossModel;
+import dev.lossforge.processor.ir.LossModel.Input;
+import dev.lossforge.processor.ir.LossModel.OptionParam;
+import dev.lossforge.processor.ir.Node;
+import dev.lossforge.processor.ir.Op;
+import dev.lossforge.processor.shape.ShapeInference.IndexUse;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Phase 4: the model, its shapes and its gradient graph to a readable Java class. Every intermediate is a
+ * named local with a comment naming the DSL expression it computes; forward and backward each compute only
+ * what they need.
+ */
+public final class LossWriter {
+    private static final String RUNTIME = "dev.lossforge.runtime";
+    static final ClassName INDARRAY = ClassName.get("org.nd4j.linalg.api.ndarray", "INDArray");
+    static final ClassName DATA_TYPE = ClassName.get("org.nd4j.linalg.api.buffer", "DataType");
+    static final ClassName ND4J = ClassName.get("org.nd4j.linalg.factory", "Nd4j");
+    static final ClassName KERNELS = ClassName.get(RUNTIME, "Kernels");
+    static final ClassName CHECKS = ClassName.get(RUNTIME, "Checks");
+    static final ClassName OPTIONS = ClassName.get(RUNTIME, "Options");
+    static final ClassName REDUCTIONS = ClassName.get(RUNTIME, "Reductions");
+    static final ClassName SHAPE_BINDER = ClassName.get(RUNTIME, "ShapeBinder");
+    static final ClassName SHAPE_SPEC = ClassName.get("dev.lossforge.shape", "ShapeSpec");
+    static final ClassName LOSS_FUNCTION = ClassName.get("dev.lossforge", "LossFunction");
+    static final ClassName LOSS_BUILDER = ClassName.get("dev.lossforge", "LossBuilder");
+    static final ClassName LOSS_SIGNATURE = ClassName.get("dev.lossforge", "LossSignature");
+    static final ClassName LOSS_AND_GRADIENTS = ClassName.get("dev.lossforge", "LossAndGradients");
+    static final ClassName REDUCTION = ClassName.get("dev.lossforge", "Reduction");
+    static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
+    static final ArrayTypeName INDARRAY_ARRAY = ArrayTypeName.of(INDARRAY);
+
+    private final LossModel model;
+    private final Map<String, IndexUse> indexUses;
+    private final Differentiator.Result gradients;
+    private final ClassName self;
+    private final ClassName builder;
+    private final List<Input> valueInputs;
+
+    private LossWriter(LossModel model, Map<String, IndexUse> indexUses, Differentiator.Result gradients) {
+        this.model = model;
+        this.indexUses = indexUses;
+        this.gradients = gradients;
+        this.self = ClassName.get(model.packageName(), model.className());
+        this.builder = self.nestedClass("Builder");
+        this.valueInputs = model.inputs().stream().filter(i -> !i.index()).toList();
+    }
+
+    public static JavaFile write(LossModel model, Map<String, IndexUse> indexUses, Differentiator.Result gradients) {
+        return new LossWriter(model, indexUses, gradients).file();
+    }
+
+    private JavaFile file() {
+        TypeSpec.Builder type = TypeSpec.classBuilder(self)
+                .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+                .addSuperinterface(LOSS_FUNCTION)
+                .addSuperinterface(java.io.Serializable.class)
+                .addJavadoc(classComment())
+                .addAnnotation(AnnotationSpec.builder(GENERATED)
+                        .addMember("value", "$S", "dev.lossforge.processor.LossProcessor")
+                        .addMember("comments", "$S", "from " + model.declaringType() + "." + model.methodName())
+                        .build());
+        constants(type);
+        fields(type);
+        constructors(type);
+        type.addMethod(MethodSpec.methodBuilder("builder").addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+                .returns(builder).addStatement("return new $T()", builder).build());
+        type.addMethod(forward());
+        type.addMethod(backward());
+        type.addMethod(forwardBackward());
+        type.addMethod(prepare());
+        accessors(type);
+        type.addType(builderType());
+        return JavaFile.builder(model.packageName(), type.build())
+                .skipJavaLangImports(true)
+                .indent("    ")
+                .build();
+    }
+
+    private CodeBlock classComment() {
+        CodeBlock.Builder doc = CodeBlock.builder()
+                .add("The {@code $L} loss, generated by LossForge from {@code $L.$L}:\n", model.className(), simpleName(model.declaringType()), model.methodName())
+                .add("<pre>\n");
+        doc.add("$L\n", escape(signatureLine()));
+        for (String line : model.bodyLines()) {
+            doc.add("    $L\n", escape(line));
+        }
+        doc.add("</pre>\n")
+                .add("Reductions: NONE returns the loss above; SUM its sum; MEAN $L.\n",
+                        model.meanWeights() == null ? "its mean" : "its sum divided by the sum of the weights it was marked {@code weighted} with")
+                .add("Instances are immutable and thread-safe.\n");
+        return doc.build();
+    }
+
+    private String signatureLine() {
+        List<String> params = new ArrayList<>();
+        for (Input in : model.inputs()) {
+            params.add((in.index() ? "@Index " : "") + "Tensor " + in.name() + " " + in.shape());
+        }
+        for (OptionParam o : model.options()) {
+            params.add("@Option(\"" + o.defaultValue() + "\") " + o.javaType() + " " + o.name());
+        }
+        return model.methodName() + "(" + String.join(", ", params) + ")";
+    }
+
+    private static String escape(String line) {
+        return line.replace("@", "{@literal @}").replace("*/", "*&#47;").replace("$", "$$");
+    }
+
+    private static String simpleName(String qualified) {
+        return qualified.substring(qualified.lastIndexOf('.') + 1);
+    }
+
+    // ------------------------------------------------------------------ constants, fields, constructors
+
+    private void constants(TypeSpec.Builder type) {
+        type.addField(FieldSpec.builder(long.class, "serialVersionUID", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("1L").build());
+        type.addField(FieldSpec.builder(String.class, "NAME", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("$S", model.className()).build());
+        type.addField(FieldSpec.builder(String[].class, "INPUT_NAMES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("{$L}", model.inputs().stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
+                .build());
+        type.addField(FieldSpec.builder(String[].class, "VALUE_NAMES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("{$L}", valueInputs.stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
+                .build());
+        for (Input in : model.inputs()) {
+            type.addField(FieldSpec.builder(SHAPE_SPEC, shapeConstant(in.name()), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .initializer("$T.parse($S)", SHAPE_SPEC, in.shape().source()).build());
+        }
+        for (OptionParam o : model.options()) {
+            if (o.isTensor() && o.shape() != null) {
+                type.addField(FieldSpec.builder(SHAPE_SPEC, shapeConstant(o.name()), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                        .initializer("$T.parse($S)", SHAPE_SPEC, o.shape().source()).build());
+            }
+        }
+        CodeBlock.Builder inputs = CodeBlock.builder();
+        for (int i = 0; i < model.inputs().size(); i++) {
+            Input in = model.inputs().get(i);
+            inputs.add(i == 0 ? "" : ",\n").add("new $T.Input($S, $S, $L)", LOSS_SIGNATURE, in.name(), in.shape().source(), in.index());
+        }
+        CodeBlock.Builder options = CodeBlock.builder();
+        for (int i = 0; i < model.options().size(); i++) {
+            OptionParam o = model.options().get(i);
+            options.add(i == 0 ? "" : ",\n").add("new $T.OptionInfo($S, $S, $S)", LOSS_SIGNATURE, o.torchName(),
+                    o.isTensor() ? "INDArray" : o.javaType(), o.defaultValue());
+        }
+        type.addField(FieldSpec.builder(LOSS_SIGNATURE, "SIGNATURE", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("new $T(NAME,\n$T.of($>$>\n$L$<$<),\n$T.of($>$>$L$<$<))", LOSS_SIGNATURE, List.class, inputs.build(), List.class,
+                        model.options().isEmpty() ? CodeBlock.of("") : CodeBlock.of("\n$L", options.build()))
+                .build());
+    }
+
+    private static String shapeConstant(String param) {
+        return param.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT) + "_SHAPE";
+    }
+
+    private static TypeName optionType(OptionParam o) {
+        return switch (o.javaType()) {
+            case "double" -> TypeName.DOUBLE;
+            case "float" -> TypeName.FLOAT;
+            case "int" -> TypeName.INT;
+            case "long" -> TypeName.LONG;
+            case "boolean" -> TypeName.BOOLEAN;
+            case "String" -> ClassName.get(String.class);
+            default -> INDARRAY;
+        };
+    }
+
+    private void fields(TypeSpec.Builder type) {
+        type.addField(REDUCTION, "reduction", Modifier.PRIVATE, Modifier.FINAL);
+        for (OptionParam o : model.options()) {
+            FieldSpec.Builder f = FieldSpec.builder(optionType(o), o.name(), Modifier.PRIVATE, Modifier.FINAL);
+            if (o.isTensor()) {
+                f.addJavadoc("Null until set: then it behaves as a tensor filled with $L.\n", o.defaultValue().isEmpty() ? "0" : o.defaultValue());
+            }
+            type.addField(f.build());
+        }
+    }
+
+    private void constructors(TypeSpec.Builder type) {
+        type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC)
+                .addJavadoc("Every option at its default, reduction MEAN.\n")
+                .addStatement("this(new $T())", builder).build());
+        MethodSpec.Builder fromBuilder = MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE)
+                .addParameter(builder, "builder")
+                .addStatement("this.reduction = builder.reduction");
+        for (OptionParam o : model.options()) {
+            fromBuilder.addStatement(o.isTensor() ? "this.$1N = builder.$1N == null ? null : builder.$1N.dup()" : "this.$1N = builder.$1N", o.name());
+        }
+        type.addMethod(fromBuilder.build());
+    }
+
+    // ------------------------------------------------------------------ forward and backward
+
+    private MethodSpec forward() {
+        Body body = new Body();
+        body.prologue();
+        Node loss = model.loss();
+        body.compute(List.of(loss, model.meanWeights()));
+        body.code.addStatement("return $T.reduce(reduction, $L, $L, $L)", REDUCTIONS, body.ref(loss),
+                model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), model.inputs().get(0).name());
+        return MethodSpec.methodBuilder("forward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .varargs().addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY).addCode(body.code.build()).build();
+    }
+
+    private MethodSpec backward() {
+        Body body = new Body();
+        body.prologue();
+        body.gradients();
+        body.code.addStatement("return $L", body.gradientArray());
+        return MethodSpec.methodBuilder("backward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .varargs().addParameter(INDARRAY, "gradOutput").addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY_ARRAY)
+                .addCode(body.code.build()).build();
+    }
+
+    private MethodSpec forwardBackward() {
+        Body body = new Body();
+        body.prologue();
+        body.gradients();
+        body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
+                model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), model.inputs().get(0).name());
+        body.code.addStatement("return new $T(value, $L)", LOSS_AND_GRADIENTS, body.gradientArray());
+        return MethodSpec.methodBuilder("forwardBackward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addJavadoc("Forward and backward in one pass, sharing every intermediate.\n")
+                .varargs().addParameter(INDARRAY, "gradOutput").addParameter(INDARRAY_ARRAY, "inputs").returns(LOSS_AND_GRADIENTS)
+                .addCode(body.code.build()).build();
+    }
+
+    /** Checks the inputs, binds their shapes, and casts values to one float dtype. */
+    private MethodSpec prepare() {
+        CodeBlock.Builder code = CodeBlock.builder();
+        code.addStatement("$T.arity(NAME, INPUT_NAMES, inputs)", CHECKS);
+        code.addStatement("$T dtype = $T.computeType(NAME, VALUE_NAMES, new $T[] {$L})", DATA_TYPE, CHECKS, INDARRAY,
+                valueInputs.stream().map(i -> "inputs[" + model.inputs().indexOf(i) + "]").collect(Collectors.joining(", ")));
+        code.add("$T dims = new $T(NAME)", SHAPE_BINDER, SHAPE_BINDER).indent();
+        for (int i = 0; i < model.inputs().size(); i++) {
+            Input in = model.inputs().get(i);
+            code.add("\n.bind($S, inputs[$L], $L)", in.name(), i, shapeConstant(in.name()));
+        }
+        code.unindent().add(";\n");
+        for (OptionParam o : model.options()) {
+            if (o.isTensor() && o.shape() != null) {
+                code.beginControlFlow("if ($1N != null && $1N.rank() > 0)", o.name())
+                        .addStatement("dims.bind($S, $N, $L)", o.name(), o.name(), shapeConstant(o.name()))
+                        .endControlFlow();
+            }
+        }
+        code.addStatement("dims.finish()");
+        for (int i = 0; i < model.inputs().size(); i++) {
+            Input in = model.inputs().get(i);
+            IndexUse use = indexUses.get(in.name());
+            if (in.index() && use != null && use.dim() != null) {
+                String dim = in.indexDomain() != null ? in.indexDomain() : use.dim();
+                if (use.ignoreIndex() == null) {
+                    code.addStatement("$T.indices(NAME, $S, inputs[$L], $S, dims.dim($S))", CHECKS, in.name(), i, dim, dim);
+                } else {
+                    code.addStatement("$T.indices(NAME, $S, inputs[$L], $S, dims.dim($S), $L)", CHECKS, in.name(), i, dim, dim, use.ignoreIndex());
+                }
+            }
+        }
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < model.inputs().size(); i++) {
+            Input in = model.inputs().get(i);
+            values.add(in.index() ? "inputs[" + i + "]" : CodeBlock.of("$T.cast(inputs[$L], dtype)", CHECKS, i).toString());
+        }
+        for (OptionParam o : model.options()) {
+            if (o.isTensor()) {
+                values.add(CodeBlock.of("$1N == null ? $2T.scalar(dtype, $3L) : $4T.cast($1N, dtype)", o.name(), ND4J,
+                        o.defaultValue().isEmpty() ? "0.0" : o.defaultValue(), CHECKS).toString());
+            }
+        }
+        code.addStatement("return new $T[] {$>\n$L$<}", INDARRAY, String.join(",\n", values));
+        return MethodSpec.methodBuilder("prepare").addModifiers(Modifier.PRIVATE)
+                .addJavadoc("Validates the inputs and returns them, then the tensor options, in one float dtype.\n")
+                .addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY_ARRAY).addCode(code.build()).build();
+    }
+
+    /** One method body: names every node it computes and emits each once, arguments first. */
+    private final class Body {
+        final CodeBlock.Builder code = CodeBlock.builder();
+        final NameAllocator names = new NameAllocator();
+        final Map<Node, String> locals = new IdentityHashMap<>();
+
+        void prologue() {
+            for (OptionParam o : model.options()) {
+                names.newName(o.name(), "field:" + o.name());
+            }
+            names.newName("inputs", "inputs");
+            names.newName("gradOutput", "gradOutput");
+            names.newName("in", "in");
+            names.newName("value", "value");
+            code.addStatement("$T[] in = prepare(inputs)", INDARRAY);
+            int slot = 0;
+            for (Input input : model.inputs()) {
+                locals.put(input.node(), names.newName(input.name(), input.node()));
+                code.addStatement("$T $N = in[$L]", INDARRAY, locals.get(input.node()), slot++);
+            }
+            for (OptionParam o : model.options()) {
+                if (o.isTensor()) {
+                    Node leaf = findOptionLeaf(o.name());
+                    String local = names.newName(o.name() + "Value", o.name() + "#local");
+                    if (leaf != null) {
+                        locals.put(leaf, local);
+                    }
+                    code.addStatement("$T $N = in[$L]", INDARRAY, local, slot);
+                }
+                slot += o.isTensor() ? 1 : 0;
+            }
+        }
+
+        private Node findOptionLeaf(String name) {
+            List<Node> roots = new ArrayList<>();
+            roots.add(model.loss());
+            if (model.meanWeights() != null) roots.add(model.meanWeights());
+            for (Node n : Graph.topologicalOrder(roots)) {
+                if (n.op() == Op.OPTION_TENSOR && n.text().equals(name)) {
+                    return n;
+                }
+            }
+            return null;
+        }
+
+        /** Emits the nodes needed for {@code roots} (null roots are skipped). */
+        void compute(List<Node> roots) {
+            List<Node> present = roots.stream().filter(r -> r != null).toList();
+            for (Node n : Graph.topologicalOrder(present)) {
+                emit(n);
+            }
+        }
+
+        void gradients() {
+            compute(List.of(model.loss()));
+            if (model.meanWeights() != null) compute(List.of(model.meanWeights()));
+            String seedName = names.newName("gradLoss", "seed");
+            code.add("// the gradient of the reduced loss with respect to the unreduced loss\n");
+            code.addStatement("$T $N = $T.seed(NAME, reduction, gradOutput, $L, $L, $L)", INDARRAY, seedName, REDUCTIONS, ref(model.loss()),
+                    model.meanWeights() == null ? "null" : ref(model.meanWeights()), model.inputs().get(0).name());
+            for (Node g : gradients.inputGradients().values()) {
+                for (Node n : Graph.topologicalOrder(List.of(g))) {
+                    if (n.op() == Op.SEED) {
+                        locals.put(n, seedName);
+                    }
+                }
+            }
+            compute(new ArrayList<>(gradients.inputGradients().values()));
+        }
+
+        CodeBlock gradientArray() {
+            List<String> parts = new ArrayList<>();
+            for (int i = 0; i < model.inputs().size(); i++) {
+                Input in = model.inputs().get(i);
+                parts.add(in.index() ? "null" : CodeBlock.of("$T.like($L, inputs[$L])", CHECKS, ref(gradients.inputGradients().get(in.name())), i).toString());
+            }
+            return CodeBlock.of("new $T[] {$L}", INDARRAY, String.join(", ", parts));
+        }
+
+        String ref(Node n) {
+            if (n.op() == Op.SCALAR) {
+                return n.text();
+            }
+            if (n.op() == Op.WEIGHTED) {
+                return ref(n.arg(0));
+            }
+            String local = locals.get(n);
+            if (local == null) {
+                throw new IllegalStateException("node used before it is computed: " + n);
+            }
+            return local;
+        }
+
+        private void emit(Node n) {
+            if (locals.containsKey(n) || n.op() == Op.SCALAR || n.op() == Op.WEIGHTED || n.op() == Op.SEED) {
+                return;
+            }
+            String name = names.newName(localName(n), n);
+            locals.put(n, name);
+            code.add("// $L\n", comment(n));
+            code.addStatement("$T $N = " + template(n), args(n));
+        }
+
+        private String localName(Node n) {
+            if (n.nameHint() != null) {
+                return n.nameHint();
+            }
+            Node forward = gradients.gradientOf().get(n);
+            if (forward != null) {
+                String of = forward == model.loss() ? "loss" : forward.op() == Op.INPUT ? forward.text()
+                        : locals.containsKey(forward) ? locals.get(forward) : forward.nameHint() != null ? forward.nameHint() : camel(forward.op());
+                return "grad" + Character.toUpperCase(of.charAt(0)) + of.substring(1);
+            }
+            return camel(n.op());
+        }
+
+        private String comment(Node n) {
+            Node forward = gradients.gradientOf().get(n);
+            if (forward != null) {
+                return "d loss / d " + (forward.op() == Op.INPUT ? forward.text() : shortText(forward));
+            }
+            return shortText(n);
+        }
+
+        private String shortText(Node n) {
+            String text = n.source() != null ? n.source().toString() : describe(n);
+            text = text.replace("$", "$$").replaceAll("\\s+", " ");
+            return text.length() > 100 ? text.substring(0, 97) + "..." : text;
+        }
+
+        private String describe(Node n) {
+            List<String> args = new ArrayList<>();
+            for (Node a : n.args()) {
+                args.add(a.op() == Op.SCALAR ? a.text() : locals.getOrDefault(a, a.toString()));
+            }
+            return camel(n.op()) + "(" + String.join(", ", args) + ")";
+        }
+
+        /** The op's template with $T for the runtime classes and the arguments' local names substituted. */
+        private String template(Node n) {
+            String t = n.op().emitTemplate();
+            int[] dims = n.dims();
+            String dimsArg = dims.length == 0 ? "" : ", " + java.util.Arrays.stream(dims).mapToObj(Integer::toString).collect(Collectors.joining(", "));
+            t = t.replace("$dimsArg", dimsArg).replace("$dim", dims.length == 0 ? "0" : Integer.toString(dims[0]));
+            for (int i = n.args().size() - 1; i >= 0; i--) {
+                t = t.replace("$" + i, ref(n.arg(i)).replace("$", "$$"));
+            }
+            return t.replace("Kernels.", "$T.");
+        }
+
+        private Object[] args(Node n) {
+            String t = n.op().emitTemplate();
+            int kernels = (t.length() - t.replace("Kernels.", "").length()) / "Kernels.".length();
+            Object[] args = new Object[2 + kernels];
+            args[0] = INDARRAY;
+            args[1] = locals.get(n);
+            for (int i = 0; i < kernels; i++) {
+                args[2 + i] = KERNELS;
+            }
+            return args;
+        }
+    }
+
+    private static String camel(Op op) {
+        if (op.dslName() != null) {
+            return op.dslName();
+        }
+        String[] words = op.name().toLowerCase(java.util.Locale.ROOT).split("_");
+        StringBuilder sb = new StringBuilder(words[0]);
+        for (int i = 1; i < words.length; i++) {
+            sb.append(Character.toUpperCase(words[i].charAt(0))).append(words[i].substring(1));
+        }
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------ accessors and the builder
+
+    private void accessors(TypeSpec.Builder type) {
+        type.addMethod(MethodSpec.methodBuilder("name").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(String.class).addStatement("return NAME").build());
+        type.addMethod(MethodSpec.methodBuilder("reduction").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(REDUCTION).addStatement("return reduction").build());
+        type.addMethod(MethodSpec.methodBuilder("signature").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(LOSS_SIGNATURE).addStatement("return SIGNATURE").build());
+        for (OptionParam o : model.options()) {
+            type.addMethod(MethodSpec.methodBuilder(o.name()).addModifiers(Modifier.PUBLIC).returns(optionType(o))
+                    .addJavadoc(o.isTensor() ? "The $L option, or null when unset (a copy: the loss stays immutable).\n" : "The $L option.\n", o.torchName())
+                    .addStatement(o.isTensor() ? "return $1N == null ? null : $1N.dup()" : "return $N", o.name()).build());
+        }
+        ParameterizedTypeName map = ParameterizedTypeName.get(Map.class, String.class, Object.class);
+        CodeBlock.Builder options = CodeBlock.builder()
+                .addStatement("$T options = new $T<>()", map, java.util.LinkedHashMap.class)
+                .addStatement("options.put($S, reduction.torchName())", "reduction");
+        for (OptionParam o : model.options()) {
+            options.addStatement(o.isTensor() ? "options.put($S, $N == null ? null : $N.dup())" : "options.put($S, $N)", o.torchName(), o.name(), o.name());
+        }
+        options.addStatement("return $T.unmodifiableMap(options)", java.util.Collections.class);
+        type.addMethod(MethodSpec.methodBuilder("options").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(map).addCode(options.build()).build());
+        type.addMethod(MethodSpec.methodBuilder("withReduction").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(REDUCTION, "reduction").returns(self)
+                .addStatement("return toBuilder().reduction(reduction).build()").build());
+        MethodSpec.Builder toBuilder = MethodSpec.methodBuilder("toBuilder").addModifiers(Modifier.PUBLIC).returns(builder)
+                .addJavadoc("A builder holding this loss's reduction and options.\n")
+                .addStatement("$T b = new $T().reduction(reduction)", builder, builder);
+        for (OptionParam o : model.options()) {
+            toBuilder.addStatement("b.$1N = $1N", o.name());
+        }
+        type.addMethod(toBuilder.addStatement("return b").build());
+
+        type.addMethod(MethodSpec.methodBuilder("equals").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(Object.class, "other").returns(boolean.class)
+                .addStatement("return other instanceof $T && options().equals((($T) other).options())", self, self).build());
+        type.addMethod(MethodSpec.methodBuilder("hashCode").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(int.class).addStatement("return options().hashCode()").build());
+        type.addMethod(MethodSpec.methodBuilder("toString").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(String.class).addStatement("return NAME + options()").build());
+    }
+
+    private TypeSpec builderType() {
+        TypeSpec.Builder b = TypeSpec.classBuilder(builder).addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+                .addSuperinterface(LOSS_BUILDER)
+                .addJavadoc("Options by name; every option starts at its default and the reduction at MEAN.\n");
+        b.addField(FieldSpec.builder(REDUCTION, "reduction", Modifier.PRIVATE).initializer("$T.MEAN", REDUCTION).build());
+        for (OptionParam o : model.options()) {
+            FieldSpec.Builder f = FieldSpec.builder(optionType(o), o.name(), Modifier.PRIVATE);
+            if (!o.isTensor()) {
+                f.initializer(defaultLiteral(o));
+            }
+            b.addField(f.build());
+        }
+        b.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
+        b.addMethod(MethodSpec.methodBuilder("reduction").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(REDUCTION, "reduction").returns(builder)
+                .beginControlFlow("if (reduction == null)")
+                .addStatement("throw new $T(NAME + $S)", IllegalArgumentException.class, ": reduction is null; use NONE, MEAN or SUM")
+                .endControlFlow()
+                .addStatement("this.reduction = reduction").addStatement("return this").build());
+        for (OptionParam o : model.options()) {
+            b.addMethod(MethodSpec.methodBuilder(o.name()).addModifiers(Modifier.PUBLIC)
+                    .addJavadoc("PyTorch's {@code $L}; default $L.\n", o.torchName(), o.defaultValue().isEmpty() ? "none" : o.defaultValue())
+                    .addParameter(optionType(o), o.name()).returns(builder)
+                    .addStatement("this.$1N = $1N", o.name()).addStatement("return this").build());
+        }
+        MethodSpec.Builder set = MethodSpec.methodBuilder("set").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(String.class, "option").addParameter(Object.class, "value").returns(builder)
+                .beginControlFlow("switch ($T.camelCase(option))", OPTIONS)
+                .addStatement("case $S: return reduction($T.toReduction(NAME, value))", "reduction", OPTIONS);
+        List<String> valid = new ArrayList<>();
+        valid.add("\"reduction\"");
+        for (OptionParam o : model.options()) {
+            String converter = switch (o.javaType()) {
+                case "double" -> "toDouble";
+                case "float" -> "(float) $T.toDouble";
+                case "int" -> "toInt";
+                case "long" -> "toLong";
+                case "boolean" -> "toBoolean";
+                case "String" -> "toText";
+                default -> "toTensor";
+            };
+            if (converter.startsWith("(float)")) {
+                set.addStatement("case $S: return $N((float) $T.toDouble(NAME, $S, value))", o.name(), o.name(), OPTIONS, o.torchName());
+            } else {
+                set.addStatement("case $S: return $N($T.$L(NAME, $S, value))", o.name(), o.name(), OPTIONS, converter, o.torchName());
+            }
+            valid.add("\"" + o.torchName() + "\"");
+        }
+        set.addStatement("default: throw $T.unknown(NAME, option, $L)", OPTIONS, String.join(", ", valid)).endControlFlow();
+        b.addMethod(set.build());
+        b.addMethod(MethodSpec.methodBuilder("build").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(self).addStatement("return new $T(this)", self).build());
+        return b.build();
+    }
+
+    private static CodeBlock defaultLiteral(OptionParam o) {
+        String v = o.defaultValue().trim();
+        return switch (o.javaType()) {
+            case "double" -> CodeBlock.of("$L", v.contains(".") || v.contains("e") || v.contains("E") ? v : v + ".0");
+            case "float" -> CodeBlock.of("$Lf", v);
+            case "long" -> CodeBlock.of("$LL", v);
+            case "String" -> CodeBlock.of("$S", v);
+            default -> CodeBlock.of("$L", v);
+        };
+    }
+}

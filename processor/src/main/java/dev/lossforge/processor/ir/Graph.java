@@ -1,0 +1,193 @@
+package dev.lossforge.processor.ir;
+
+import com.sun.source.tree.Tree;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds nodes, sharing equal ones (hash-consing), with the few algebraic simplifications that keep derived
+ * gradients short: {@code x*1 = x}, {@code -(-x) = x}. Derivative rules in {@link Op} build through it.
+ */
+public final class Graph {
+    private final Map<Object, Node> nodes = new HashMap<>();
+
+    public Node input(String name, Tree source) {
+        return intern(new Node(Op.INPUT, List.of(), new int[0], name, source, name));
+    }
+
+    public Node optionTensor(String name, Tree source) {
+        return intern(new Node(Op.OPTION_TENSOR, List.of(), new int[0], name, source, name));
+    }
+
+    /** A scalar given by a Java expression over literals and numeric options. */
+    public Node scalar(String javaExpression, Tree source) {
+        return intern(new Node(Op.SCALAR, List.of(), new int[0], javaExpression, source, null));
+    }
+
+    public Node scalar(double value) {
+        return scalar(formatDouble(value), null);
+    }
+
+    /** The upstream gradient of the unreduced loss: the backward pass's seed. */
+    public Node seed() {
+        return intern(new Node(Op.SEED, List.of(), new int[0], "gradLoss", null, "gradLoss"));
+    }
+
+    public Node apply(Op op, List<Node> args, int[] dims, Tree source, String nameHint) {
+        return intern(new Node(op, args, dims, null, source, nameHint));
+    }
+
+    /** Re-labels a node with a DSL local's name (the same computation, shown under the user's name). */
+    public Node named(Node node, String name) {
+        if (node.op() == Op.SCALAR || node.op() == Op.INPUT || node.op() == Op.OPTION_TENSOR) {
+            return node;
+        }
+        Node renamed = new Node(node.op(), node.args(), node.dims(), node.text(), node.source(), name);
+        nodes.put(renamed.key(), renamed);
+        return renamed;
+    }
+
+    public Node op(Op op, Node... args) {
+        return simplify(op, List.of(args), new int[0]);
+    }
+
+    public Node op(Op op, int[] dims, Node... args) {
+        return simplify(op, List.of(args), dims);
+    }
+
+    // one helper per op that derivative rules build (enum constants cannot name each other in their own initializers)
+    public Node bceGradInput(Node... args) { return op(Op.BCE_GRAD_INPUT, args); }
+
+    public Node bceGradInput(int[] dims, Node... args) { return op(Op.BCE_GRAD_INPUT, dims, args); }
+
+    public Node bceGradTarget(Node... args) { return op(Op.BCE_GRAD_TARGET, args); }
+
+    public Node bceGradTarget(int[] dims, Node... args) { return op(Op.BCE_GRAD_TARGET, dims, args); }
+
+    public Node eq(Node... args) { return op(Op.EQ, args); }
+
+    public Node eq(int[] dims, Node... args) { return op(Op.EQ, dims, args); }
+
+    public Node exp(Node... args) { return op(Op.EXP, args); }
+
+    public Node exp(int[] dims, Node... args) { return op(Op.EXP, dims, args); }
+
+    public Node gatherBackward(Node... args) { return op(Op.GATHER_BACKWARD, args); }
+
+    public Node gatherBackward(int[] dims, Node... args) { return op(Op.GATHER_BACKWARD, dims, args); }
+
+    public Node ge(Node... args) { return op(Op.GE, args); }
+
+    public Node ge(int[] dims, Node... args) { return op(Op.GE, dims, args); }
+
+    public Node gt(Node... args) { return op(Op.GT, args); }
+
+    public Node gt(int[] dims, Node... args) { return op(Op.GT, dims, args); }
+
+    public Node le(Node... args) { return op(Op.LE, args); }
+
+    public Node le(int[] dims, Node... args) { return op(Op.LE, dims, args); }
+
+    public Node meanBackward(Node... args) { return op(Op.MEAN_BACKWARD, args); }
+
+    public Node meanBackward(int[] dims, Node... args) { return op(Op.MEAN_BACKWARD, dims, args); }
+
+    public Node pow(Node... args) { return op(Op.POW, args); }
+
+    public Node pow(int[] dims, Node... args) { return op(Op.POW, dims, args); }
+
+    public Node rsubOne(Node... args) { return op(Op.RSUB_ONE, args); }
+
+    public Node rsubOne(int[] dims, Node... args) { return op(Op.RSUB_ONE, dims, args); }
+
+    public Node sigmoid(Node... args) { return op(Op.SIGMOID, args); }
+
+    public Node sigmoid(int[] dims, Node... args) { return op(Op.SIGMOID, dims, args); }
+
+    public Node sign(Node... args) { return op(Op.SIGN, args); }
+
+    public Node sign(int[] dims, Node... args) { return op(Op.SIGN, dims, args); }
+
+    public Node softmax(Node... args) { return op(Op.SOFTMAX, args); }
+
+    public Node softmax(int[] dims, Node... args) { return op(Op.SOFTMAX, dims, args); }
+
+    public Node sum(Node... args) { return op(Op.SUM, args); }
+
+    public Node sum(int[] dims, Node... args) { return op(Op.SUM, dims, args); }
+
+    public Node sumBackward(Node... args) { return op(Op.SUM_BACKWARD, args); }
+
+    public Node sumBackward(int[] dims, Node... args) { return op(Op.SUM_BACKWARD, dims, args); }
+
+    public Node where(Node... args) { return op(Op.WHERE, args); }
+
+    public Node where(int[] dims, Node... args) { return op(Op.WHERE, dims, args); }
+
+    public Node add(Node a, Node b) { return op(Op.ADD, a, b); }
+
+    public Node sub(Node a, Node b) { return op(Op.SUB, a, b); }
+
+    public Node mul(Node a, Node b) { return op(Op.MUL, a, b); }
+
+    public Node div(Node a, Node b) { return op(Op.DIV, a, b); }
+
+    public Node neg(Node a) { return op(Op.NEG, a); }
+
+    private Node simplify(Op op, List<Node> args, int[] dims) {
+        if (op == Op.MUL && isOne(args.get(1))) {
+            return args.get(0);
+        }
+        if (op == Op.MUL && isOne(args.get(0))) {
+            return args.get(1);
+        }
+        if (op == Op.NEG && args.get(0).op() == Op.NEG) {
+            return args.get(0).arg(0);
+        }
+        return intern(new Node(op, args, dims, null, null, null));
+    }
+
+    private static boolean isOne(Node n) {
+        return n.op() == Op.SCALAR && ("1.0".equals(n.text()) || "1".equals(n.text()));
+    }
+
+    private Node intern(Node n) {
+        return nodes.computeIfAbsent(n.key(), k -> n);
+    }
+
+    /** Every node reachable from {@code roots}, arguments before their users. */
+    public static List<Node> topologicalOrder(List<Node> roots) {
+        List<Node> order = new ArrayList<>();
+        Map<Node, Boolean> seen = new java.util.IdentityHashMap<>();
+        for (Node r : roots) {
+            visit(r, seen, order);
+        }
+        return order;
+    }
+
+    private static void visit(Node n, Map<Node, Boolean> seen, List<Node> order) {
+        if (n == null || seen.containsKey(n)) {
+            return;
+        }
+        seen.put(n, true);
+        for (Node a : n.args()) {
+            visit(a, seen, order);
+        }
+        order.add(n);
+    }
+
+    static String formatDouble(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return ((long) v) + ".0";
+        }
+        return Double.toString(v);
+    }
+
+    @Override
+    public String toString() {
+        return "Graph" + Arrays.toString(nodes.values().toArray());
+    }
+}

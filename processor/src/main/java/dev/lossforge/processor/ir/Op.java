@@ -1,0 +1,263 @@
+package dev.lossforge.processor.ir;
+
+import static dev.lossforge.processor.shape.ShapeRules.broadcast;
+
+import dev.lossforge.processor.diag.Diag;
+import dev.lossforge.processor.shape.ShapeError;
+import dev.lossforge.processor.shape.ShapeRule;
+import dev.lossforge.processor.shape.ShapeRules;
+import dev.lossforge.processor.shape.SymShape;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * THE op table: for every word of the DSL, its signature, its shape rule, the code that computes it and its
+ * derivative, in one entry, in the spirit of PyTorch's {@code derivatives.yaml}. Adding an op is one entry
+ * here (plus its kernel in the runtime and its eager method in {@code Ops}).
+ *
+ * <p>Signature letters: {@code T} tensor, {@code X} tensor or number, {@code S} number, {@code I} class-index
+ * tensor, {@code d} one integer dim, {@code D} any number of integer dims. A trailing {@code S} listed in
+ * {@link #optionalDefault} may be left out. Emission templates use {@code $0..$3} for arguments,
+ * {@code $dim}/{@code $dims} for dims.
+ *
+ * <p>Derivatives are written with {@code g} for the output's gradient, {@code x}, {@code y} for arguments and
+ * {@code out} for the op's own output.
+ */
+public enum Op {
+    // ------------------------------------------------------------------ leaves
+    INPUT(null, "", null, null, null),
+    OPTION_TENSOR(null, "", null, null, null),
+    SCALAR(null, "", null, null, null),
+    SEED(null, "", null, "gradLoss", null),
+
+    // ------------------------------------------------------------------ arithmetic (Tensor methods)
+    ADD("add", "TX", Op::broadcast2, "Kernels.add($0, $1)",
+            (b, out, g) -> new Node[] {g, g}),
+    SUB("sub", "TX", Op::broadcast2, "Kernels.sub($0, $1)",
+            (b, out, g) -> new Node[] {g, b.neg(g)}),
+    MUL("mul", "TX", Op::broadcast2, "Kernels.mul($0, $1)",
+            (b, out, g) -> new Node[] {b.mul(g, out.arg(1)), b.mul(g, out.arg(0))}),
+    DIV("div", "TX", Op::broadcast2, "Kernels.div($0, $1)",
+            (b, out, g) -> new Node[] {b.div(g, out.arg(1)), b.neg(b.div(b.mul(g, out), out.arg(1)))}),
+    NEG("neg", "T", Op::same, "Kernels.neg($0)",
+            (b, out, g) -> new Node[] {b.neg(g)}),
+    /** x^p: g * p * x^(p-1) */
+    POW("pow", "TS", Op::same, "Kernels.pow($0, $1)",
+            (b, out, g) -> new Node[] {b.mul(g, b.mul(b.pow(out.arg(0), b.scalar("(" + out.arg(1).text() + ") - 1.0", null)), out.arg(1))), null}),
+
+    // ------------------------------------------------------------------ elementwise functions
+    EXP("exp", "T", Op::same, "Kernels.exp($0)",
+            (b, out, g) -> new Node[] {b.mul(g, out)}),
+    LOG("log", "T", Op::same, "Kernels.log($0)",
+            (b, out, g) -> new Node[] {b.div(g, out.arg(0))}),
+    LOG1P("log1p", "T", Op::same, "Kernels.log1p($0)",
+            (b, out, g) -> new Node[] {b.div(g, b.add(out.arg(0), b.scalar(1.0)))}),
+    SQRT("sqrt", "T", Op::same, "Kernels.sqrt($0)",
+            (b, out, g) -> new Node[] {b.div(b.mul(g, b.scalar(0.5)), out)}),
+    SQUARE("square", "T", Op::same, "Kernels.square($0)",
+            (b, out, g) -> new Node[] {b.mul(g, b.mul(out.arg(0), b.scalar(2.0)))}),
+    /** |x|: g * sign(x), 0 at 0 as in PyTorch */
+    ABS("abs", "T", Op::same, "Kernels.abs($0)",
+            (b, out, g) -> new Node[] {b.mul(g, b.sign(out.arg(0)))}),
+    SIGMOID("sigmoid", "T", Op::same, "Kernels.sigmoid($0)",
+            (b, out, g) -> new Node[] {b.mul(g, b.mul(out, b.rsubOne(out)))}),
+    /** log(sigmoid(x)): g * sigmoid(-x) */
+    LOG_SIGMOID("logSigmoid", "T", Op::same, "Kernels.logSigmoid($0)",
+            (b, out, g) -> new Node[] {b.mul(g, b.sigmoid(b.neg(out.arg(0))))}),
+    /** PyTorch's softplus (threshold 20): g * sigmoid(x), or g above the threshold */
+    SOFTPLUS("softplus", "T", Op::same, "Kernels.softplus($0)",
+            (b, out, g) -> new Node[] {b.where(b.gt(out.arg(0), b.scalar(20.0)), g, b.mul(g, b.sigmoid(out.arg(0))))}),
+    /** g where x > 0 */
+    RELU("relu", "T", Op::same, "Kernels.relu($0)",
+            (b, out, g) -> new Node[] {passWhere(b, b.gt(out.arg(0), b.scalar(0.0)), g)}),
+    /** g where lo <= x <= hi, as PyTorch's clamp_backward */
+    CLAMP("clamp", "TSS", Op::same, "Kernels.clamp($0, $1, $2)",
+            (b, out, g) -> new Node[] {passWhere(b, b.mul(b.ge(out.arg(0), out.arg(1)), b.le(out.arg(0), out.arg(2))), g), null, null}),
+    CLAMP_MIN("clampMin", "TS", Op::same, "Kernels.clampMin($0, $1)",
+            (b, out, g) -> new Node[] {passWhere(b, b.ge(out.arg(0), out.arg(1)), g), null}),
+    CLAMP_MAX("clampMax", "TS", Op::same, "Kernels.clampMax($0, $1)",
+            (b, out, g) -> new Node[] {passWhere(b, b.le(out.arg(0), out.arg(1)), g), null}),
+    /** PyTorch: the larger argument gets g, ties split it in half */
+    MAXIMUM("maximum", "TT", Op::broadcast2, "Kernels.maximum($0, $1)",
+            (b, out, g) -> splitBetween(b, true, out, g)),
+    MINIMUM("minimum", "TT", Op::broadcast2, "Kernels.minimum($0, $1)",
+            (b, out, g) -> splitBetween(b, false, out, g)),
+
+    // ------------------------------------------------------------------ comparisons (0/1 masks, not differentiable)
+    GT("gt", "TX", Op::broadcast2, "Kernels.gt($0, $1)", null),
+    GE("ge", "TX", Op::broadcast2, "Kernels.ge($0, $1)", null),
+    LT("lt", "TX", Op::broadcast2, "Kernels.lt($0, $1)", null),
+    LE("le", "TX", Op::broadcast2, "Kernels.le($0, $1)", null),
+    EQ("eq", "TX", Op::broadcast2, "Kernels.eq($0, $1)", null),
+    NE("ne", "TX", Op::broadcast2, "Kernels.ne($0, $1)", null),
+    /** cond ? x : y; the gradient goes to the branch taken */
+    WHERE("where", "TTT", Op::broadcast3, "Kernels.where($0, $1, $2)",
+            (b, out, g) -> new Node[] {null, passWhere(b, out.arg(0), g), b.where(out.arg(0), b.scalar(0.0), g)}),
+
+    // ------------------------------------------------------------------ reductions
+    SUM("sum", "TD", Op::reduce, "Kernels.sum($0$dimsArg)",
+            (b, out, g) -> new Node[] {b.sumBackward(out.dims(), g, out.arg(0))}),
+    MEAN("mean", "TD", Op::reduce, "Kernels.mean($0$dimsArg)",
+            (b, out, g) -> new Node[] {b.meanBackward(out.dims(), g, out.arg(0))}),
+    /** g (expanded) * softmax(x, dim) */
+    LOGSUMEXP("logsumexp", "Td", Op::reduce, "Kernels.logsumexp($0, $dim)",
+            (b, out, g) -> new Node[] {b.mul(b.sumBackward(out.dims(), g, out.arg(0)), b.softmax(out.dims(), out.arg(0)))}),
+    /** g - softmax(x) * sum(g, dim) */
+    LOG_SOFTMAX("logSoftmax", "Td", Op::sameWithDim, "Kernels.logSoftmax($0, $dim)",
+            (b, out, g) -> new Node[] {b.sub(g, b.mul(b.exp(out), b.sumBackward(out.dims(), b.sum(out.dims(), g), out.arg(0))))}),
+    /** out * (g - sum(g * out, dim)) */
+    SOFTMAX("softmax", "Td", Op::sameWithDim, "Kernels.softmax($0, $dim)",
+            (b, out, g) -> new Node[] {b.mul(out, b.sub(g, b.sumBackward(out.dims(), b.sum(out.dims(), b.mul(g, out)), out.arg(0))))}),
+
+    // ------------------------------------------------------------------ indexing
+    /** picks t[.., index, ..] along dim; 0 where index == ignoreIndex. The gradient scatters g back. */
+    GATHER("gather", "TdIS", Op::gather, "Kernels.gather($0, $dim, $2, (long) ($3))",
+            (b, out, g) -> new Node[] {b.gatherBackward(out.dims(), g, out.arg(0), out.arg(2), out.arg(3)), null, null}),
+    /** weights[index]; not differentiable in the weights (they are options) */
+    TAKE("take", "TIS", Op::take, "Kernels.take($0, $1, (long) ($2))", null),
+    /** marks the loss as weighted: MEAN divides by sum(weights) */
+    WEIGHTED("weighted", "TT", Op::weighted, "$0",
+            (b, out, g) -> new Node[] {g, null}),
+
+    // ------------------------------------------------------------------ primitives with PyTorch's own derivative rules
+    /** -(y log x + (1-y) log(1-x)), logs clamped at -100; d/dx = (x-y)/max(x(1-x), 1e-12), d/dy = log(1-x) - log x */
+    BINARY_CROSS_ENTROPY("binaryCrossEntropy", "TT", Op::broadcast2, "Kernels.binaryCrossEntropy($0, $1)",
+            (b, out, g) -> new Node[] {b.mul(g, b.bceGradInput(out.arg(0), out.arg(1))), b.mul(g, b.bceGradTarget(out.arg(0), out.arg(1)))}),
+
+    // ------------------------------------------------------------------ backward-only ops (not in the DSL)
+    SIGN(null, "T", Op::same, "Kernels.sign($0)", null),
+    RSUB_ONE(null, "T", Op::same, "Kernels.rsub(1.0, $0)", null),
+    SUM_TO(null, "TT", null, "Kernels.sumTo($0, $1.shape())", null),
+    SUM_BACKWARD(null, "TT", null, "Kernels.expand(Kernels.unsqueeze($0, $1.shape()$dimsArg), $1.shape())", null),
+    MEAN_BACKWARD(null, "TT", null, "Kernels.meanBackward($0, $1.shape()$dimsArg)", null),
+    GATHER_BACKWARD(null, "TTIS", null, "Kernels.gatherBackward($0, $1.shape(), $dim, $2, (long) ($3))", null),
+    BCE_GRAD_INPUT(null, "TT", null, "Kernels.binaryCrossEntropyGradInput($0, $1)", null),
+    BCE_GRAD_TARGET(null, "TT", null, "Kernels.binaryCrossEntropyGradTarget($0, $1)", null),
+    ZEROS_LIKE(null, "T", null, "Kernels.zerosLike($0)", null);
+
+    private final String dslName;
+    private final String signature;
+    private final ShapeRule shapeRule;
+    private final String emitTemplate;
+    private final Derivative derivative;
+
+    Op(String dslName, String signature, ShapeRule shapeRule, String emitTemplate, Derivative derivative) {
+        this.dslName = dslName;
+        this.signature = signature;
+        this.shapeRule = shapeRule;
+        this.emitTemplate = emitTemplate;
+        this.derivative = derivative;
+    }
+
+    /** The DSL word, or null for leaves and backward-only ops. */
+    public String dslName() { return dslName; }
+
+    public String signature() { return signature; }
+
+    public ShapeRule shapeRule() { return shapeRule; }
+
+    public String emitTemplate() { return emitTemplate; }
+
+    /** Null for ops that pass no gradient (comparisons, indices). */
+    public Derivative derivative() { return derivative; }
+
+    /** Tensor methods, called as {@code x.add(y)}; the rest are static functions of {@code Ops}. */
+    public boolean isTensorMethod() {
+        return this == ADD || this == SUB || this == MUL || this == DIV || this == NEG || this == POW;
+    }
+
+    /** The default of an optional trailing number argument, or null when every argument is required. */
+    public String optionalDefault() {
+        return this == GATHER || this == TAKE ? "Long.MIN_VALUE" : null;
+    }
+
+    /** The DSL word for {@code name}, or null. */
+    public static Op byDslName(String name) {
+        for (Op op : values()) {
+            if (name.equals(op.dslName)) {
+                return op;
+            }
+        }
+        return null;
+    }
+
+    public static List<String> dslNames() {
+        return Arrays.stream(values()).map(Op::dslName).filter(n -> n != null).toList();
+    }
+
+    // ------------------------------------------------------------------ shape rules used above
+
+    private static SymShape same(Node n, List<SymShape> a, ShapeRule.Context c) {
+        return a.get(0);
+    }
+
+    private static SymShape broadcast2(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        return broadcast(a.get(0), a.get(1));
+    }
+
+    private static SymShape broadcast3(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        return broadcast(broadcast(a.get(0), a.get(1)), a.get(2));
+    }
+
+    private static SymShape reduce(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        int[] dims = n.dims();
+        return dims.length == 0 ? SymShape.SCALAR : ShapeRules.drop(a.get(0), dims);
+    }
+
+    private static SymShape sameWithDim(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        ShapeRules.locate(a.get(0), n.dims()[0]);
+        return a.get(0);
+    }
+
+    private static SymShape gather(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        SymShape t = a.get(0);
+        int dim = n.dims()[0];
+        String picked = ShapeRules.dimAt(t, ShapeRules.locate(t, dim));
+        SymShape result = ShapeRules.drop(t, dim);
+        String domain = c.indexDomain(n.arg(2));
+        if (domain != null && !domain.equals(picked) && !SymShape.isWildcard(picked)) {
+            throw new ShapeError(Diag.INDEX_DOMAIN, n.arg(2).text(), domain, dim, t, picked);
+        }
+        if (!ShapeRules.sameShape(result, a.get(2))) {
+            throw new ShapeError(List.of("hint   : the index must have the shape of " + t + " without dim " + dim),
+                    Diag.SHAPE_MISMATCH, "the index of gather(_, " + dim + ", _)", result, a.get(2));
+        }
+        return result;
+    }
+
+    private static SymShape take(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        SymShape w = a.get(0);
+        if (w.hasVariadic() || w.fixedRank() != 1) {
+            throw new ShapeError(Diag.SHAPE_MISMATCH, "the weights of take", "(C)", w);
+        }
+        String domain = c.indexDomain(n.arg(1));
+        if (domain != null && !domain.equals(w.prefix().get(0)) && !SymShape.isWildcard(w.prefix().get(0))) {
+            throw new ShapeError(Diag.INDEX_DOMAIN, n.arg(1).text(), domain, 0, w, w.prefix().get(0));
+        }
+        return a.get(1);
+    }
+
+    private static SymShape weighted(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        broadcast(a.get(0), a.get(1));
+        return a.get(0);
+    }
+
+    // ------------------------------------------------------------------ derivative helpers used above
+
+    /** g where mask is set, else 0. */
+    private static Node passWhere(Graph b, Node mask, Node g) {
+        return b.where(mask, g, b.scalar(0.0));
+    }
+
+    /** maximum/minimum: the winning side gets g; on a tie each side gets g/2 (PyTorch's rule). */
+    private static Node[] splitBetween(Graph b, boolean larger, Node out, Node g) {
+        Op wins = larger ? GT : LT;
+        Node x = out.arg(0);
+        Node y = out.arg(1);
+        Node half = b.mul(g, b.scalar(0.5));
+        Node tie = b.eq(x, y);
+        Node gx = b.where(b.op(wins, x, y), g, b.where(tie, half, b.scalar(0.0)));
+        Node gy = b.where(b.op(wins, y, x), g, b.where(tie, half, b.scalar(0.0)));
+        return new Node[] {gx, gy};
+    }
+}

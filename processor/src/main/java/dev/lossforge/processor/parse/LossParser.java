@@ -1,0 +1,588 @@
+package dev.lossforge.processor.parse;
+
+import com.sun.source.tree.BinaryTree;
+import com.sun.source.tree.ConditionalExpressionTree;
+import com.sun.source.tree.ExpressionStatementTree;
+import com.sun.source.tree.ExpressionTree;
+import com.sun.source.tree.IdentifierTree;
+import com.sun.source.tree.LiteralTree;
+import com.sun.source.tree.MemberSelectTree;
+import com.sun.source.tree.MethodInvocationTree;
+import com.sun.source.tree.MethodTree;
+import com.sun.source.tree.ParenthesizedTree;
+import com.sun.source.tree.ReturnTree;
+import com.sun.source.tree.StatementTree;
+import com.sun.source.tree.Tree;
+import com.sun.source.tree.TypeCastTree;
+import com.sun.source.tree.UnaryTree;
+import com.sun.source.tree.VariableTree;
+import dev.lossforge.processor.diag.Diag;
+import dev.lossforge.processor.diag.Problem;
+import dev.lossforge.processor.ir.Graph;
+import dev.lossforge.processor.ir.LossModel;
+import dev.lossforge.processor.ir.LossModel.Input;
+import dev.lossforge.processor.ir.LossModel.OptionParam;
+import dev.lossforge.processor.ir.Node;
+import dev.lossforge.processor.ir.Op;
+import dev.lossforge.shape.ShapeSpec;
+import dev.lossforge.shape.ShapeSyntaxException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Phase 1: javac's tree of a {@code @Loss} method to a {@link LossModel}. Syntax only: inside
+ * {@code process()} method bodies are parsed but not attributed, so DSL names are resolved from the source
+ * text. Collects every problem it finds; a method with problems gets no model.
+ */
+public final class LossParser {
+    private static final Set<String> NUMBER_TYPES = Set.of("double", "float", "int", "long");
+
+    private final Graph graph = new Graph();
+    private final List<Problem> problems = new ArrayList<>();
+    /** Tensor-valued names in scope: parameters and locals. */
+    private final Map<String, Node> tensors = new HashMap<>();
+    /** Number-valued names in scope, mapped to the Java expression generated code uses for them. */
+    private final Map<String, String> numbers = new HashMap<>();
+    private final Map<String, Input> inputsByName = new LinkedHashMap<>();
+
+    /** The method's declaration as read from its annotations, before the body. */
+    public record Declaration(String packageName, String className, String declaringType, String methodName,
+            String pred, String target, String result, List<Param> params, boolean isStatic, String returnType) {
+    }
+
+    /** One parameter with its LossForge annotations ({@code null} where absent). */
+    public record Param(String name, String type, String shape, String index, String optionDefault) {
+        boolean isOption() {
+            return optionDefault != null;
+        }
+    }
+
+    public record Result(LossModel model, List<Problem> problems) {
+    }
+
+    public static Result parse(Declaration decl, MethodTree tree) {
+        return new LossParser().run(decl, tree);
+    }
+
+    private Result run(Declaration decl, MethodTree tree) {
+        checkSignature(decl, tree);
+        List<Input> inputs = new ArrayList<>();
+        List<OptionParam> options = new ArrayList<>();
+        int tensorIndex = 0;
+        for (int i = 0; i < decl.params().size(); i++) {
+            Param p = decl.params().get(i);
+            Tree paramTree = tree.getParameters().get(i);
+            if (p.isOption()) {
+                options.add(option(p, paramTree));
+                continue;
+            }
+            if (!p.type().equals("Tensor")) {
+                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("parameter '" + p.name() + "' is a " + p.type()
+                        + "; a loss takes Tensor inputs, and numbers, strings or optional tensors as @Option parameters")));
+                continue;
+            }
+            String shapeText = tensorIndex == 0 ? decl.pred() : tensorIndex == 1 && !decl.target().isEmpty() ? decl.target() : p.shape();
+            String attribute = tensorIndex == 0 ? "pred" : tensorIndex == 1 && !decl.target().isEmpty() ? "target" : null;
+            tensorIndex++;
+            if (shapeText == null) {
+                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("tensor parameter '" + p.name()
+                        + "' has no declared shape: the first two take @Loss(pred = ..., target = ...), the others @Shape(\"...\")")));
+                continue;
+            }
+            ShapeSpec shape = attribute == null
+                    ? parseShape(shapeText, p.name(), "Shape", "value")
+                    : parseShape(shapeText, null, "Loss", attribute);
+            Node leaf = graph.input(p.name(), paramTree);
+            String domain = p.index() == null || p.index().isEmpty() ? null : p.index();
+            Input input = new Input(p.name(), shape, p.index() != null, domain, leaf);
+            inputs.add(input);
+            inputsByName.put(p.name(), input);
+            tensors.put(p.name(), leaf);
+        }
+        if (inputs.isEmpty() && problems.isEmpty()) {
+            problems.add(Problem.at(tree, Diag.SIGNATURE.format("a loss takes at least one Tensor input")));
+        }
+        ShapeSpec result = decl.result().isEmpty() ? null : parseShape(decl.result(), null, "Loss", "result");
+
+        Node[] returned = body(tree);
+        if (!problems.isEmpty() || returned == null) {
+            return new Result(null, problems);
+        }
+        List<String> lines = new ArrayList<>();
+        if (tree.getBody() != null) {
+            tree.getBody().getStatements().forEach(s -> lines.add(s.toString().trim()));
+        }
+        LossModel model = new LossModel(decl.packageName(), decl.className(), decl.declaringType(), decl.methodName(),
+                inputs, options, returned[0], returned[1], result, tree, lines);
+        return new Result(model, problems);
+    }
+
+    private void checkSignature(Declaration decl, MethodTree tree) {
+        if (!decl.isStatic()) {
+            problems.add(Problem.at(tree, Diag.SIGNATURE.format("a @Loss method must be static; add 'static' to " + decl.methodName() + "()")));
+        }
+        if (!decl.returnType().equals("Tensor")) {
+            problems.add(Problem.at(tree.getReturnType() == null ? tree : tree.getReturnType(),
+                    Diag.SIGNATURE.format("a @Loss method returns dev.lossforge.dsl.Tensor (the unreduced loss), not " + decl.returnType())));
+        }
+    }
+
+    private OptionParam option(Param p, Tree paramTree) {
+        String type = p.type();
+        String dflt = p.optionDefault();
+        ShapeSpec shape = null;
+        if (type.equals("Tensor")) {
+            shape = p.shape() == null ? null : parseShape(p.shape(), p.name(), "Shape", "value");
+            if (!dflt.isEmpty() && !isNumber(dflt)) {
+                problems.add(Problem.onAnnotation(p.name(), "Option", "defaultValue", Diag.OPTION.format(
+                        "the default of tensor option '" + p.name() + "' must be a number that fills it (as \"1\" for PyTorch's weight=None), not \"" + dflt + "\"")));
+            }
+            Node leaf = graph.optionTensor(p.name(), paramTree);
+            tensors.put(p.name(), leaf);
+        } else if (NUMBER_TYPES.contains(type)) {
+            boolean integral = type.equals("int") || type.equals("long");
+            if (dflt.isEmpty() || !isNumber(dflt) || integral && !dflt.trim().matches("-?\\d+")) {
+                problems.add(Problem.onAnnotation(p.name(), "Option", "defaultValue", Diag.OPTION.format(
+                        "option '" + p.name() + "' is " + (integral ? "an " : "a ") + type + " but its default \"" + dflt + "\" is not "
+                                + (integral ? "an integer" : "a number"))));
+            }
+            numbers.put(p.name(), "this." + p.name());
+        } else if (type.equals("boolean")) {
+            if (!dflt.equals("true") && !dflt.equals("false")) {
+                problems.add(Problem.onAnnotation(p.name(), "Option", "defaultValue", Diag.OPTION.format(
+                        "option '" + p.name() + "' is a boolean but its default \"" + dflt + "\" is neither true nor false")));
+            }
+            numbers.put(p.name(), "this." + p.name());
+        } else if (!type.equals("String")) {
+            problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("option '" + p.name() + "' has type " + type
+                    + "; options are double, float, int, long, boolean, String or Tensor")));
+        }
+        return new OptionParam(p.name(), type, dflt, shape);
+    }
+
+    private static boolean isNumber(String s) {
+        try {
+            Double.parseDouble(s.trim());
+            return !s.trim().isEmpty();
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private ShapeSpec parseShape(String text, String param, String annotation, String attribute) {
+        try {
+            return ShapeSpec.parse(text);
+        } catch (ShapeSyntaxException e) {
+            problems.add(Problem.onAnnotation(param, annotation, attribute, Diag.SHAPE_SYNTAX.format(text, e.reason() + " (at column " + (e.column() + 1) + ")")));
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ the body
+
+    /** Returns {loss, meanWeights} from the return statement, or null when the body has problems. */
+    private Node[] body(MethodTree tree) {
+        if (tree.getBody() == null) {
+            problems.add(Problem.at(tree, Diag.SIGNATURE.format("a @Loss method needs a body")));
+            return null;
+        }
+        Node[] returned = null;
+        for (StatementTree s : tree.getBody().getStatements()) {
+            if (returned != null) {
+                problems.add(Problem.at(s, Diag.UNSUPPORTED.format("a statement after return", "the return statement must come last")));
+                break;
+            }
+            if (s instanceof VariableTree v) {
+                local(v);
+            } else if (s instanceof ReturnTree r) {
+                returned = returnValue(r);
+            } else {
+                problems.add(Problem.at(s, Diag.UNSUPPORTED.format(describe(s), "a body is local declarations ('Tensor x = ...;') and one 'return'")));
+            }
+        }
+        if (returned == null && problems.isEmpty()) {
+            problems.add(Problem.at(tree, Diag.SIGNATURE.format("a @Loss method must end with 'return <loss>;'")));
+        }
+        return problems.isEmpty() ? returned : null;
+    }
+
+    private void local(VariableTree v) {
+        String type = v.getType().toString();
+        String name = v.getName().toString();
+        if (v.getInitializer() == null) {
+            problems.add(Problem.at(v, Diag.UNSUPPORTED.format("a local without a value", "write 'Tensor " + name + " = ...;'")));
+            return;
+        }
+        if (type.equals("Tensor") || type.equals("var")) {
+            Node value = tensor(v.getInitializer());
+            if (value != null) {
+                tensors.put(name, graph.named(value, name));
+            }
+        } else if (NUMBER_TYPES.contains(type)) {
+            String value = number(v.getInitializer());
+            if (value != null) {
+                numbers.put(name, "(" + value + ")");
+            }
+        } else {
+            problems.add(Problem.at(v.getType(), Diag.UNSUPPORTED.format("a local of type " + type, "locals are Tensor or numbers")));
+        }
+    }
+
+    private Node[] returnValue(ReturnTree r) {
+        ExpressionTree e = unwrap(r.getExpression());
+        if (e instanceof MethodInvocationTree call && "weighted".equals(methodName(call)) && call.getArguments().size() == 2) {
+            Node loss = tensor(call.getArguments().get(0));
+            Node weights = tensor(call.getArguments().get(1));
+            if (loss == null || weights == null) {
+                return null;
+            }
+            Node marked = graph.apply(Op.WEIGHTED, List.of(loss, weights), new int[0], call, "loss");
+            return new Node[] {marked, weights};
+        }
+        Node loss = tensor(r.getExpression());
+        return loss == null ? null : new Node[] {loss, null};
+    }
+
+    /** Parses a tensor-valued expression; records a problem and returns null when it is not one. */
+    private Node tensor(ExpressionTree expr) {
+        ExpressionTree e = unwrap(expr);
+        if (e instanceof IdentifierTree id) {
+            String name = id.getName().toString();
+            Node n = tensors.get(name);
+            if (n != null) {
+                return n;
+            }
+            if (numbers.containsKey(name)) {
+                problems.add(Problem.at(e, Diag.TENSOR_EXPECTED.format("'" + name + "' here", name)));
+                return null;
+            }
+            problems.add(Problem.at(e, Diag.UNKNOWN_NAME.format(name)));
+            return null;
+        }
+        if (e instanceof MethodInvocationTree call) {
+            return call(call);
+        }
+        if (e instanceof LiteralTree || e instanceof UnaryTree u && isNumeric(u)) {
+            problems.add(Problem.at(e, Diag.TENSOR_EXPECTED.format("this", e.toString()) + "; wrap it as constant(" + e + ")"));
+            return null;
+        }
+        if (e instanceof BinaryTree b) {
+            problems.add(Problem.at(e, Diag.UNSUPPORTED.format("the operator '" + operator(b) + "' on tensors",
+                    "use the methods add, sub, mul, div (as in a.add(b))")));
+            return null;
+        }
+        problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e), "a tensor expression is a parameter, a local, or a call such as exp(x) or x.add(y)")));
+        return null;
+    }
+
+    private boolean isNumeric(UnaryTree u) {
+        return u.getExpression() instanceof LiteralTree;
+    }
+
+    private Node call(MethodInvocationTree call) {
+        String name = methodName(call);
+        ExpressionTree select = call.getMethodSelect();
+        List<ExpressionTree> args = new ArrayList<>(call.getArguments());
+        boolean receiverForm = select instanceof MemberSelectTree ms && !isOpsClass(ms.getExpression());
+        if (name == null) {
+            problems.add(Problem.at(call, Diag.UNSUPPORTED.format(describe(call), "call DSL functions directly")));
+            return null;
+        }
+        if (name.equals("constant")) {
+            if (args.size() != 1) {
+                problems.add(Problem.at(call, Diag.ARGUMENTS.format("constant", "one number", args.size() + " arguments")));
+                return null;
+            }
+            String value = number(args.get(0));
+            return value == null ? null : graph.scalar(value, call);
+        }
+        Op op = Op.byDslName(name);
+        if (op == null || op == Op.WEIGHTED) {
+            String hint = op == Op.WEIGHTED ? "; weighted(loss, weights) may only be what the method returns" : "";
+            problems.add(Problem.at(call, op == Op.WEIGHTED
+                    ? Diag.UNSUPPORTED.format("weighted(...) inside an expression", "it may only be what the method returns" + hint)
+                    : Diag.UNKNOWN_FUNCTION.format(name, String.join(", ", Op.dslNames()))));
+            return null;
+        }
+        if (receiverForm != op.isTensorMethod()) {
+            problems.add(Problem.at(call, op.isTensorMethod()
+                    ? Diag.UNSUPPORTED.format(name + "(...) as a function", "it is a Tensor method: write a." + name + "(...)")
+                    : Diag.UNSUPPORTED.format("." + name + "(...) as a method", "it is a function: write " + name + "(x, ...)")));
+            return null;
+        }
+        if (receiverForm) {
+            args.add(0, ((MemberSelectTree) select).getExpression());
+        }
+        return apply(op, call, args);
+    }
+
+    private Node apply(Op op, MethodInvocationTree call, List<ExpressionTree> args) {
+        String sig = op.signature();
+        boolean variadicDims = sig.endsWith("D");
+        int required = variadicDims ? sig.length() - 1 : sig.length() - (op.optionalDefault() != null ? 1 : 0);
+        if (args.size() < required || !variadicDims && args.size() > sig.length()) {
+            problems.add(Problem.at(call, Diag.ARGUMENTS.format(op.dslName(), describeSignature(op), args.size() + " arguments")));
+            return null;
+        }
+        List<Node> nodes = new ArrayList<>();
+        List<Integer> dims = new ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < args.size(); i++) {
+            char kind = sig.charAt(Math.min(i, sig.length() - 1));
+            ExpressionTree arg = args.get(i);
+            switch (kind) {
+                case 'T' -> {
+                    Node n = valueTensor(arg, op);
+                    ok &= n != null;
+                    nodes.add(n);
+                }
+                case 'X' -> {
+                    Node n = isNumberExpression(arg) ? scalarNode(arg) : valueTensor(arg, op);
+                    ok &= n != null;
+                    nodes.add(n);
+                }
+                case 'S' -> {
+                    Node n = scalarNode(arg);
+                    ok &= n != null;
+                    nodes.add(n);
+                }
+                case 'I' -> {
+                    Node n = indexTensor(arg, op);
+                    ok &= n != null;
+                    nodes.add(n);
+                }
+                default -> {
+                    Integer d = intLiteral(arg, op);
+                    ok &= d != null;
+                    dims.add(d == null ? 0 : d);
+                }
+            }
+        }
+        if (op.optionalDefault() != null && args.size() == sig.length() - 1) {
+            nodes.add(graph.scalar(op.optionalDefault(), null));
+        }
+        if (!ok) {
+            return null;
+        }
+        return graph.apply(op, nodes, dims.stream().mapToInt(Integer::intValue).toArray(), call, null);
+    }
+
+    /** A tensor argument that is used as a value: class indices are refused. */
+    private Node valueTensor(ExpressionTree arg, Op op) {
+        Node n = tensor(arg);
+        if (n != null && n.op() == Op.INPUT && inputsByName.get(n.text()).index()) {
+            problems.add(Problem.at(arg, Diag.INDEX_AS_VALUE.format("'" + n.text() + "'", op.dslName() + "(...)")));
+            return null;
+        }
+        return n;
+    }
+
+    private Node indexTensor(ExpressionTree arg, Op op) {
+        Node n = tensor(arg);
+        if (n == null) {
+            return null;
+        }
+        if (n.op() != Op.INPUT || !inputsByName.get(n.text()).index()) {
+            problems.add(Problem.at(arg, Diag.INDEX_REQUIRED.format(op.dslName(), "'" + unwrap(arg) + "'")));
+            return null;
+        }
+        return n;
+    }
+
+    private Integer intLiteral(ExpressionTree arg, Op op) {
+        ExpressionTree e = unwrap(arg);
+        String text = e.toString().replace(" ", "");
+        if (e instanceof LiteralTree || e instanceof UnaryTree u && isNumeric(u)) {
+            try {
+                return Integer.parseInt(text);
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+        }
+        problems.add(Problem.at(arg, Diag.ARGUMENTS.format(op.dslName(), "an integer literal for its dim, so that shapes are known at compile time", "'" + text + "'")));
+        return null;
+    }
+
+    private Node scalarNode(ExpressionTree arg) {
+        String value = number(arg);
+        return value == null ? null : graph.scalar(value, arg);
+    }
+
+    private boolean isNumberExpression(ExpressionTree arg) {
+        ExpressionTree e = unwrap(arg);
+        if (e instanceof LiteralTree l) {
+            return l.getValue() instanceof Number;
+        }
+        if (e instanceof IdentifierTree id) {
+            return numbers.containsKey(id.getName().toString());
+        }
+        if (e instanceof UnaryTree u) {
+            return isNumberExpression(u.getExpression());
+        }
+        if (e instanceof BinaryTree b) {
+            return isNumberExpression(b.getLeftOperand()) && isNumberExpression(b.getRightOperand());
+        }
+        if (e instanceof TypeCastTree c) {
+            return isNumberExpression(c.getExpression());
+        }
+        if (e instanceof ConditionalExpressionTree c) {
+            return isNumberExpression(c.getTrueExpression()) && isNumberExpression(c.getFalseExpression());
+        }
+        return e instanceof MethodInvocationTree call && call.getMethodSelect() instanceof MemberSelectTree ms
+                && ms.getExpression().toString().equals("Math");
+    }
+
+    /**
+     * A number-valued Java expression over literals, numeric options and number locals, rewritten for the
+     * generated class (options become {@code this.name}). Returns null and records a problem otherwise.
+     */
+    private String number(ExpressionTree expr) {
+        ExpressionTree e = unwrap(expr);
+        if (e instanceof LiteralTree l) {
+            if (l.getValue() instanceof Number || l.getValue() instanceof Boolean) {
+                return l.toString();
+            }
+        } else if (e instanceof IdentifierTree id) {
+            String name = id.getName().toString();
+            if (numbers.containsKey(name)) {
+                return numbers.get(name);
+            }
+            if (tensors.containsKey(name)) {
+                problems.add(Problem.at(e, Diag.SCALAR_EXPECTED.format("this argument", name)));
+                return null;
+            }
+            problems.add(Problem.at(e, Diag.UNKNOWN_NAME.format(name)));
+            return null;
+        } else if (e instanceof UnaryTree u) {
+            String inner = number(u.getExpression());
+            String op = switch (u.getKind()) {
+                case UNARY_MINUS -> "-";
+                case UNARY_PLUS -> "+";
+                case LOGICAL_COMPLEMENT -> "!";
+                default -> null;
+            };
+            if (inner == null) return null;
+            if (op != null) return op + inner;
+        } else if (e instanceof BinaryTree b) {
+            String l = number(b.getLeftOperand());
+            String r = number(b.getRightOperand());
+            return l == null || r == null ? null : "(" + l + " " + operator(b) + " " + r + ")";
+        } else if (e instanceof ConditionalExpressionTree c) {
+            String cond = number(c.getCondition());
+            String t = number(c.getTrueExpression());
+            String f = number(c.getFalseExpression());
+            return cond == null || t == null || f == null ? null : "(" + cond + " ? " + t + " : " + f + ")";
+        } else if (e instanceof TypeCastTree cast) {
+            String inner = number(cast.getExpression());
+            return inner == null ? null : "((" + cast.getType() + ") " + inner + ")";
+        } else if (e instanceof MethodInvocationTree call && call.getMethodSelect() instanceof MemberSelectTree ms
+                && ms.getExpression().toString().equals("Math")) {
+            List<String> args = new ArrayList<>();
+            for (ExpressionTree a : call.getArguments()) {
+                String v = number(a);
+                if (v == null) return null;
+                args.add(v);
+            }
+            return "Math." + ms.getIdentifier() + "(" + String.join(", ", args) + ")";
+        } else if (e instanceof MethodInvocationTree) {
+            problems.add(Problem.at(e, Diag.SCALAR_EXPECTED.format("this argument", "'" + e + "'")));
+            return null;
+        }
+        problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e) + " as a number", "numbers are literals, numeric options and arithmetic on them")));
+        return null;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static ExpressionTree unwrap(ExpressionTree e) {
+        while (e instanceof ParenthesizedTree p) {
+            e = p.getExpression();
+        }
+        return e;
+    }
+
+    private static String methodName(MethodInvocationTree call) {
+        ExpressionTree select = call.getMethodSelect();
+        if (select instanceof IdentifierTree id) {
+            return id.getName().toString();
+        }
+        if (select instanceof MemberSelectTree ms) {
+            return ms.getIdentifier().toString();
+        }
+        return null;
+    }
+
+    /** {@code Ops.exp(x)} or {@code dev.lossforge.dsl.Ops.exp(x)}: a static call, not a method on a tensor. */
+    private boolean isOpsClass(ExpressionTree e) {
+        String text = e.toString();
+        return (text.equals("Ops") || text.endsWith(".Ops")) && !tensors.containsKey(text);
+    }
+
+    private static String operator(BinaryTree b) {
+        return switch (b.getKind()) {
+            case PLUS -> "+";
+            case MINUS -> "-";
+            case MULTIPLY -> "*";
+            case DIVIDE -> "/";
+            case REMAINDER -> "%";
+            case LESS_THAN -> "<";
+            case GREATER_THAN -> ">";
+            case LESS_THAN_EQUAL -> "<=";
+            case GREATER_THAN_EQUAL -> ">=";
+            case EQUAL_TO -> "==";
+            case NOT_EQUAL_TO -> "!=";
+            case CONDITIONAL_AND -> "&&";
+            case CONDITIONAL_OR -> "||";
+            default -> b.getKind().toString();
+        };
+    }
+
+    private static String describeSignature(Op op) {
+        List<String> parts = new ArrayList<>();
+        for (char c : op.signature().toCharArray()) {
+            parts.add(switch (c) {
+                case 'T' -> "a tensor";
+                case 'X' -> "a tensor or number";
+                case 'S' -> "a number";
+                case 'I' -> "an @Index tensor";
+                case 'd' -> "an integer dim";
+                default -> "integer dims";
+            });
+        }
+        if (op.isTensorMethod()) {
+            parts.remove(0);
+            return parts.isEmpty() ? "no arguments" : "(" + String.join(", ", parts) + ")";
+        }
+        return "(" + String.join(", ", parts) + ")" + (op.optionalDefault() != null ? ", the last optional" : "");
+    }
+
+    /** Names a Java construct the way a user thinks of it: "a for loop", "a lambda", "a field access". */
+    static String describe(Tree t) {
+        return switch (t.getKind()) {
+            case FOR_LOOP, ENHANCED_FOR_LOOP -> "a for loop";
+            case WHILE_LOOP, DO_WHILE_LOOP -> "a while loop";
+            case IF -> "an if statement";
+            case LAMBDA_EXPRESSION -> "a lambda";
+            case MEMBER_REFERENCE -> "a method reference";
+            case MEMBER_SELECT -> "a field access ('" + t + "')";
+            case NEW_CLASS -> "object creation ('" + t + "')";
+            case NEW_ARRAY -> "an array";
+            case ARRAY_ACCESS -> "array indexing";
+            case ASSIGNMENT, PLUS_ASSIGNMENT, MINUS_ASSIGNMENT, MULTIPLY_ASSIGNMENT, DIVIDE_ASSIGNMENT -> "an assignment";
+            case CONDITIONAL_EXPRESSION -> "a ?: expression on tensors";
+            case TRY -> "a try statement";
+            case THROW -> "a throw statement";
+            case SWITCH, SWITCH_EXPRESSION -> "a switch";
+            case BLOCK -> "a nested block";
+            case EXPRESSION_STATEMENT -> "an expression statement ('" + ((ExpressionStatementTree) t).getExpression() + "')";
+            case STRING_LITERAL -> "a string";
+            case METHOD_INVOCATION -> "the call '" + t + "'";
+            default -> "'" + t.getKind().toString().toLowerCase(Locale.ROOT).replace('_', ' ') + "'";
+        };
+    }
+}

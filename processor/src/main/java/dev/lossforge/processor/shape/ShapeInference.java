@@ -1,0 +1,151 @@
+package dev.lossforge.processor.shape;
+
+import com.sun.source.tree.Tree;
+import dev.lossforge.processor.diag.Diag;
+import dev.lossforge.processor.diag.Problem;
+import dev.lossforge.processor.ir.Graph;
+import dev.lossforge.processor.ir.LossModel;
+import dev.lossforge.processor.ir.LossModel.Input;
+import dev.lossforge.processor.ir.LossModel.OptionParam;
+import dev.lossforge.processor.ir.Node;
+import dev.lossforge.processor.ir.Op;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Phase 2: the symbolic shape of every node, by the op table's shape rules. A node whose argument already
+ * failed is skipped (no cascades), so each mistake is reported once, at its own expression.
+ */
+public final class ShapeInference {
+
+    /**
+     * How an index input is used: the dim its values index (a name bound at run time, or null when that
+     * dim is not a plain name) and the ignore value's Java expression (null when none).
+     */
+    public record IndexUse(String dim, String ignoreIndex) {
+    }
+
+    public record Result(Map<Node, SymShape> shapes, Map<String, IndexUse> indexUses, List<Problem> problems) {
+    }
+
+    public static Result infer(LossModel model) {
+        Map<Node, SymShape> shapes = new IdentityHashMap<>();
+        Map<String, IndexUse> indexUses = new LinkedHashMap<>();
+        List<Problem> problems = new ArrayList<>();
+        Map<String, Input> inputs = new LinkedHashMap<>();
+        for (Input in : model.inputs()) {
+            inputs.put(in.name(), in);
+            shapes.put(in.node(), SymShape.of(in.shape()));
+        }
+        Map<String, OptionParam> options = new LinkedHashMap<>();
+        model.options().forEach(o -> options.put(o.name(), o));
+        ShapeRule.Context context = index -> {
+            Input in = inputs.get(index.text());
+            return in == null ? null : in.indexDomain();
+        };
+
+        List<Node> roots = model.meanWeights() == null ? List.of(model.loss()) : List.of(model.loss(), model.meanWeights());
+        for (Node n : Graph.topologicalOrder(roots)) {
+            if (shapes.containsKey(n)) {
+                continue;
+            }
+            switch (n.op()) {
+                case SCALAR -> shapes.put(n, SymShape.SCALAR);
+                case OPTION_TENSOR -> {
+                    OptionParam o = options.get(n.text());
+                    shapes.put(n, o.shape() == null ? SymShape.SCALAR : SymShape.of(o.shape()));
+                }
+                default -> {
+                    List<SymShape> argShapes = new ArrayList<>();
+                    for (Node a : n.args()) {
+                        argShapes.add(shapes.get(a));
+                    }
+                    if (argShapes.contains(null)) {
+                        continue;
+                    }
+                    try {
+                        shapes.put(n, n.op().shapeRule().apply(n, argShapes, context));
+                        recordIndexUse(n, argShapes, indexUses);
+                    } catch (ShapeError e) {
+                        problems.add(Problem.at(n.source(), e.getMessage(), operandLines(n, argShapes, model, e.details())));
+                    }
+                }
+            }
+        }
+        SymShape result = shapes.get(model.loss());
+        if (result != null && model.result() != null) {
+            SymShape declared = SymShape.of(model.result());
+            if (!ShapeRules.sameShape(declared, result)) {
+                problems.add(Problem.onAnnotation(null, "Loss", "result",
+                        Diag.RESULT.format(result, model.result().source(), declared)));
+            }
+        }
+        return new Result(shapes, indexUses, problems);
+    }
+
+    private static void recordIndexUse(Node n, List<SymShape> argShapes, Map<String, IndexUse> uses) throws ShapeError {
+        if (n.op() == Op.GATHER) {
+            String dim = ShapeRules.dimAt(argShapes.get(0), ShapeRules.locate(argShapes.get(0), n.dims()[0]));
+            uses.putIfAbsent(n.arg(2).text(), new IndexUse(isName(dim) ? dim : null, ignoreOf(n.arg(3))));
+        } else if (n.op() == Op.TAKE) {
+            List<String> w = argShapes.get(0).dims();
+            String dim = w.size() == 1 ? w.get(0) : null;
+            uses.putIfAbsent(n.arg(1).text(), new IndexUse(dim != null && isName(dim) ? dim : null, ignoreOf(n.arg(2))));
+        }
+    }
+
+    private static String ignoreOf(Node scalar) {
+        return "Long.MIN_VALUE".equals(scalar.text()) ? null : scalar.text();
+    }
+
+    private static boolean isName(String dim) {
+        return dim.matches("[A-Za-z][A-Za-z0-9_]*");
+    }
+
+    /** The indented lines under a shape error: each tensor operand with its shape and where it came from. */
+    private static String[] operandLines(Node n, List<SymShape> argShapes, LossModel model, List<String> hints) {
+        List<String> lines = new ArrayList<>();
+        int width = 0;
+        List<String> labels = new ArrayList<>();
+        for (Node a : n.args()) {
+            labels.add(label(a));
+            width = Math.max(width, labels.get(labels.size() - 1).length());
+        }
+        for (int i = 0; i < n.args().size(); i++) {
+            Node a = n.args().get(i);
+            if (a.op() == Op.SCALAR) {
+                continue;
+            }
+            String origin = origin(a, model);
+            lines.add(String.format("%-" + width + "s : %s%s", labels.get(i), argShapes.get(i), origin));
+        }
+        lines.addAll(hints);
+        return lines.toArray(new String[0]);
+    }
+
+    private static String label(Node a) {
+        if (a.text() != null) {
+            return a.text();
+        }
+        if (a.nameHint() != null) {
+            return a.nameHint();
+        }
+        Tree t = a.source();
+        String text = t == null ? a.op().name().toLowerCase() : t.toString();
+        return text.length() > 40 ? text.substring(0, 37) + "..." : text;
+    }
+
+    private static String origin(Node a, LossModel model) {
+        if (a.op() != Op.INPUT) {
+            return "";
+        }
+        List<Input> inputs = model.inputs();
+        int i = inputs.indexOf(inputs.stream().filter(in -> in.node() == a).findFirst().orElse(null));
+        String attribute = i == 0 ? "@Loss(pred = \"" : i == 1 ? "@Loss(target = \"" : "@Shape(\"";
+        String shape = inputs.get(i).shape().source();
+        return "   from " + attribute + shape + "\")";
+    }
+}

@@ -1,0 +1,139 @@
+package dev.lossforge.processor.shape;
+
+import dev.lossforge.processor.diag.Diag;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The shape algebra behind the op table's shape rules: PyTorch broadcasting over symbolic dims with a
+ * variadic, reductions over named positions, and gather's contract.
+ */
+public final class ShapeRules {
+    private ShapeRules() {
+    }
+
+    /** PyTorch broadcasting of two symbolic shapes. */
+    public static SymShape broadcast(SymShape a, SymShape b) throws ShapeError {
+        if (a.isScalar()) return b;
+        if (b.isScalar()) return a;
+        if (a.hasVariadic() && b.hasVariadic()) {
+            if (!a.variadic().equals(b.variadic()) || a.suffix().size() != b.suffix().size()) {
+                throw new ShapeError(Diag.BROADCAST, a, b, "*" + a.variadic(), b.hasVariadic() ? "*" + b.variadic() : "");
+            }
+            return new SymShape(rightAligned(a.prefix(), b.prefix(), a, b), a.variadic(), rightAligned(a.suffix(), b.suffix(), a, b));
+        }
+        if (a.hasVariadic() || b.hasVariadic()) {
+            SymShape v = a.hasVariadic() ? a : b;
+            SymShape f = a.hasVariadic() ? b : a;
+            List<String> fixed = f.dims();
+            int overlap = Math.min(fixed.size(), v.suffix().size());
+            List<String> tail = fixed.subList(fixed.size() - overlap, fixed.size());
+            List<String> suffix = rightAligned(v.suffix(), tail, a, b);
+            for (String extra : fixed.subList(0, fixed.size() - overlap)) {
+                if (!extra.equals("1")) {
+                    throw new ShapeError(Diag.BROADCAST, a, b, extra, "the variadic *" + v.variadic());
+                }
+            }
+            return new SymShape(v.prefix(), v.variadic(), suffix);
+        }
+        return SymShape.fixed(rightAligned(a.dims(), b.dims(), a, b));
+    }
+
+    private static List<String> rightAligned(List<String> x, List<String> y, SymShape a, SymShape b) throws ShapeError {
+        int rank = Math.max(x.size(), y.size());
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < rank; i++) {
+            String dx = i < rank - x.size() ? "1" : x.get(i - (rank - x.size()));
+            String dy = i < rank - y.size() ? "1" : y.get(i - (rank - y.size()));
+            out.add(broadcastDim(dx, dy, a, b));
+        }
+        return out;
+    }
+
+    private static String broadcastDim(String x, String y, SymShape a, SymShape b) throws ShapeError {
+        if (x.equals(y) || y.equals("1") || SymShape.isWildcard(y)) return x;
+        if (x.equals("1") || SymShape.isWildcard(x)) return y;
+        throw new ShapeError(hints(a, b), Diag.BROADCAST, a, b, x, y);
+    }
+
+    private static List<String> hints(SymShape a, SymShape b) {
+        List<String> ad = a.dims();
+        List<String> bd = b.dims();
+        if (!a.hasVariadic() && !b.hasVariadic()) {
+            if (ad.size() == bd.size() + 1 && ad.subList(0, bd.size()).equals(bd)
+                    || bd.size() == ad.size() + 1 && bd.subList(0, ad.size()).equals(ad)) {
+                return List.of("hint   : to pick one entry per row, use gather(pred, 1, target) with an @Index target");
+            }
+            List<String> reversed = new ArrayList<>(bd);
+            Collections.reverse(reversed);
+            if (ad.size() > 1 && ad.equals(reversed)) {
+                return List.of("hint   : the dims are in reverse order: transpose?");
+            }
+        }
+        return List.of();
+    }
+
+    /** The exact same shape (no broadcasting), as gather requires of its index. */
+    public static boolean sameShape(SymShape a, SymShape b) {
+        if (a.hasVariadic() != b.hasVariadic() || a.hasVariadic() && !a.variadic().equals(b.variadic())) {
+            return false;
+        }
+        return sameDims(a.prefix(), b.prefix()) && sameDims(a.suffix(), b.suffix());
+    }
+
+    private static boolean sameDims(List<String> x, List<String> y) {
+        if (x.size() != y.size()) return false;
+        for (int i = 0; i < x.size(); i++) {
+            if (!x.get(i).equals(y.get(i)) && !SymShape.isWildcard(x.get(i)) && !SymShape.isWildcard(y.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Where a dim index lands: in the prefix (>= 0) or the suffix (counted from the end). */
+    public record Position(boolean inPrefix, int index) {
+    }
+
+    public static Position locate(SymShape s, int dim) throws ShapeError {
+        if (dim >= 0) {
+            if (dim < s.prefix().size()) return new Position(true, dim);
+            if (!s.hasVariadic() && dim < s.fixedRank()) return new Position(false, dim - s.prefix().size());
+            if (s.hasVariadic()) throw new ShapeError(Diag.DIM_VARIADIC, dim, s, "*" + s.variadic());
+            throw new ShapeError(Diag.DIM_RANGE, dim, "a tensor of shape", s);
+        }
+        int fromEnd = -dim;
+        if (fromEnd <= s.suffix().size()) return new Position(false, s.suffix().size() - fromEnd);
+        if (!s.hasVariadic() && fromEnd <= s.fixedRank()) return new Position(true, s.prefix().size() - (fromEnd - s.suffix().size()));
+        if (s.hasVariadic()) throw new ShapeError(Diag.DIM_VARIADIC, dim, s, "*" + s.variadic());
+        throw new ShapeError(Diag.DIM_RANGE, dim, "a tensor of shape", s);
+    }
+
+    public static String dimAt(SymShape s, Position p) {
+        return p.inPrefix() ? s.prefix().get(p.index()) : s.suffix().get(p.index());
+    }
+
+    /** s without the dims at {@code dims}. */
+    public static SymShape drop(SymShape s, int... dims) throws ShapeError {
+        List<String> prefix = new ArrayList<>(s.prefix());
+        List<String> suffix = new ArrayList<>(s.suffix());
+        List<Position> positions = new ArrayList<>();
+        for (int d : dims) {
+            positions.add(locate(s, d));
+        }
+        // remove from the highest index down so earlier indices stay valid
+        positions.sort((p, q) -> Integer.compare(q.index(), p.index()));
+        for (Position p : positions) {
+            (p.inPrefix() ? prefix : suffix).set(p.index(), null);
+        }
+        prefix.removeIf(x -> x == null);
+        suffix.removeIf(x -> x == null);
+        if (!s.hasVariadic()) {
+            List<String> all = new ArrayList<>(prefix);
+            all.addAll(suffix);
+            return SymShape.fixed(all);
+        }
+        return new SymShape(prefix, s.variadic(), suffix);
+    }
+}
