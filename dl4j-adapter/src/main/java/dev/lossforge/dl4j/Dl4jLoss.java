@@ -1,0 +1,468 @@
+package dev.lossforge.dl4j;
+
+import dev.lossforge.LossAndGradients;
+import dev.lossforge.LossFunction;
+import dev.lossforge.LossSignature;
+import dev.lossforge.Reduction;
+import java.io.ObjectStreamException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.serde.jackson.shaded.NDArrayTextDeSerializer;
+import org.nd4j.serde.jackson.shaded.NDArrayTextSerializer;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
+import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+import org.nd4j.shade.jackson.annotation.JsonPropertyOrder;
+import org.nd4j.shade.jackson.databind.annotation.JsonDeserialize;
+import org.nd4j.shade.jackson.databind.annotation.JsonSerialize;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A LossForge {@link LossFunction} as a DL4J {@link ILossFunction}. Create it with {@link Dl4jLosses#of}.
+ *
+ * <p>What DL4J hands a loss (verified in deeplearning4j-nn 1.0.0-M2.1, {@code BaseOutputLayer},
+ * {@code LossLayer}, {@code RnnOutputLayer}, {@code RnnLossLayer}, {@code CnnLossLayer}): labels and the
+ * pre-activation output as rank-2 {@code [rows, C]} arrays (rank-3/4 outputs already flattened to N*T or N*H*W
+ * rows), the layer's activation, and a mask that is null, a column {@code [rows, 1]} or the output's shape. It
+ * then divides the score and the gradient by the minibatch size N (unless {@code miniBatch(false)}).
+ *
+ * <p>So this adapter applies the activation to a copy of the pre-output, runs the LossForge loss on the
+ * activated output exactly as PyTorch would, backpropagates through {@code activationFn.backprop}, and returns
+ * N times PyTorch's loss and gradient: after DL4J's division an SGD step is PyTorch's step.
+ *
+ * <p>Immutable and stateless apart from the once-only warning flag: safe to share between threads.
+ */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.NONE, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE,
+        creatorVisibility = JsonAutoDetect.Visibility.NONE)
+@JsonPropertyOrder({"lossClass", "options", "tensorOptions", "miniBatch"})
+public final class Dl4jLoss implements ILossFunction {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(Dl4jLoss.class);
+
+    /** Losses that take raw scores and apply their own log-softmax / log-sigmoid. */
+    private static final Set<String> LOGITS_LOSSES = Set.of("CrossEntropyLoss", "BCEWithLogitsLoss", "MultiLabelSoftMarginLoss");
+
+    @JsonProperty("lossClass")
+    private final String lossClass;
+
+    @JsonProperty("options")
+    private final LinkedHashMap<String, Object> options;
+
+    @JsonProperty("tensorOptions")
+    @JsonSerialize(contentUsing = NDArrayTextSerializer.class)
+    @JsonDeserialize(contentUsing = NDArrayTextDeSerializer.class)
+    private final LinkedHashMap<String, INDArray> tensorOptions;
+
+    /** True for DL4J's default {@code miniBatch(true)}: the adapter then multiplies by N, which DL4J divides out. */
+    @JsonProperty("miniBatch")
+    private final boolean miniBatch;
+
+    @JsonIgnore
+    private final transient LossFunction loss;
+    @JsonIgnore
+    private final transient LossFunction sumLoss;
+    @JsonIgnore
+    private final transient LossFunction noneLoss;
+    @JsonIgnore
+    private final transient LossSpec spec;
+    @JsonIgnore
+    private final transient AtomicBoolean warned = new AtomicBoolean();
+    /** Where the once-only misconfiguration warning goes; tests replace it. */
+    @JsonIgnore
+    transient volatile Consumer<String> warningSink = LOG::warn;
+
+    Dl4jLoss(LossFunction loss, boolean miniBatch) {
+        if (loss == null) {
+            throw new IllegalArgumentException("Dl4jLosses.of: loss is null");
+        }
+        if (loss.reduction() == Reduction.NONE) {
+            throw new IllegalArgumentException(loss.name() + ": reduction is NONE but a DL4J output layer needs a scalar loss;"
+                    + " expected reduction mean, sum or batchmean");
+        }
+        int arity = loss.signature().arity();
+        if (arity != 2) {
+            throw new IllegalArgumentException(loss.name() + ": takes " + arity + " inputs but a DL4J output layer provides"
+                    + " exactly 2 (output, labels); expected a loss called as loss(input, target)");
+        }
+        this.loss = loss;
+        this.sumLoss = loss.withReduction(Reduction.SUM);
+        this.noneLoss = loss.withReduction(Reduction.NONE);
+        this.miniBatch = miniBatch;
+        this.spec = LossSpec.of(loss);
+        this.lossClass = spec.lossClass;
+        this.options = new LinkedHashMap<>(spec.scalars);
+        this.tensorOptions = new LinkedHashMap<>(spec.tensors);
+    }
+
+    /** Jackson: rebuilds the loss from its class name and options; a missing class fails here, naming it. */
+    @JsonCreator
+    private Dl4jLoss(@JsonProperty("lossClass") String lossClass,
+                     @JsonProperty("options") Map<String, Object> options,
+                     @JsonProperty("tensorOptions") @JsonDeserialize(contentUsing = NDArrayTextDeSerializer.class)
+                     Map<String, INDArray> tensorOptions,
+                     @JsonProperty("miniBatch") Boolean miniBatch) {
+        this(LossSpec.rebuild(lossClass, options, tensorOptions), miniBatch == null || miniBatch);
+    }
+
+    /** Java serialization keeps the four data fields; the loss itself is rebuilt, as for JSON. */
+    private Object readResolve() throws ObjectStreamException {
+        return new Dl4jLoss(LossSpec.rebuild(lossClass, options, tensorOptions), miniBatch);
+    }
+
+    /** The wrapped loss. */
+    public LossFunction loss() {
+        return loss;
+    }
+
+    /** Whether this adapter is for DL4J's default {@code miniBatch(true)} (see {@link Dl4jLosses#ofUnscaled}). */
+    public boolean isMiniBatch() {
+        return miniBatch;
+    }
+
+    @Override
+    public String name() {
+        return loss.name();
+    }
+
+    // ---------------------------------------------------------------- ILossFunction
+
+    /**
+     * N times PyTorch's loss (N = minibatch size), which DL4J divides by N; with {@code average} true the
+     * already-divided value, i.e. PyTorch's loss itself. Under {@link Dl4jLosses#ofUnscaled} no factor N.
+     */
+    @Override
+    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
+        Evaluation e = evaluate(labels, preOutput, activationFn, mask, false);
+        return average ? e.score / e.minibatch : e.score;
+    }
+
+    /** N times the gradient of PyTorch's loss with respect to the pre-activation output, shape {@code [rows, C]}. */
+    @Override
+    public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+        return evaluate(labels, preOutput, activationFn, mask, true).gradient;
+    }
+
+    @Override
+    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
+                                                         INDArray mask, boolean average) {
+        Evaluation e = evaluate(labels, preOutput, activationFn, mask, true);
+        return new Pair<>(average ? e.score / e.minibatch : e.score, e.gradient);
+    }
+
+    /**
+     * One score per row, {@code [rows, 1]}: the row's share of PyTorch's loss, times N (the same factor as
+     * {@link #computeScore}), so the rows sum to {@code computeScore(..., false)} and their mean over the N
+     * examples is PyTorch's loss. Masked rows score 0. DL4J's RnnOutputLayer then sums each sequence's rows.
+     */
+    @Override
+    public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+        Prepared p = prepare(labels, preOutput, activationFn, mask);
+        INDArray shares = Nd4j.zeros(p.output.dataType(), p.rows);
+        switch (p.maskKind) {
+            case ELEMENT -> {
+                INDArray m = p.mask.castTo(p.output.dataType());
+                INDArray perElement = noneLoss.forward(p.output, p.target).castTo(m.dataType()).mul(m);
+                double count = m.sumNumber().doubleValue();
+                double denominator = denominator(count, p.minibatch);
+                if (count > 0) {
+                    shares = perElement.sum(1).divi(denominator);
+                }
+            }
+            case ROWS -> {
+                if (p.keep.length > 0) {
+                    INDArray sub = rowShares(rows(p.output, p.keep), rows(p.target, p.keep), p.minibatch);
+                    for (int i = 0; i < p.keep.length; i++) {
+                        shares.putScalar(p.keep[i], sub.getDouble(i));
+                    }
+                }
+            }
+            default -> shares = rowShares(p.output, p.target, p.minibatch);
+        }
+        return shares.muli(scale(p.minibatch)).reshape(p.rows, 1).castTo(preOutput.dataType());
+    }
+
+    /** Each row's share of the reduced loss, from the unreduced one: exact for SUM and BATCHMEAN, by ratio for MEAN. */
+    private INDArray rowShares(INDArray output, INDArray target, long minibatch) {
+        INDArray perElement = noneLoss.forward(output, target);
+        INDArray perRow = perElement.rank() == 1 ? perElement.dup() : perElement.reshape(perElement.size(0), -1).sum(1);
+        perRow = perRow.castTo(output.dataType());
+        switch (loss.reduction()) {
+            case SUM:
+                return perRow;
+            case BATCHMEAN:
+                return perRow.divi(minibatch);
+            default: {
+                // MEAN divides by a count or a sum of weights that the loss does not expose: recover it as a ratio
+                double reduced = loss.forward(output, target).getDouble(0);
+                double total = perRow.sumNumber().doubleValue();
+                return total != 0 ? perRow.muli(reduced / total) : perRow.divi(perElement.length());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the computation
+
+    /** Score (already scaled) and, when asked, the gradient (already scaled) with respect to the pre-output. */
+    private record Evaluation(double score, INDArray gradient, long minibatch) {
+    }
+
+    private enum MaskKind { NONE, ROWS, ELEMENT }
+
+    /** The activated output, the target as the loss takes it, and the mask resolved to rows or elements. */
+    private record Prepared(INDArray output, INDArray target, long rows, long minibatch, MaskKind maskKind, int[] keep,
+                            INDArray mask) {
+    }
+
+    private Evaluation evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean wantGradient) {
+        Prepared p = prepare(labels, preOutput, activationFn, mask);
+        double value;
+        INDArray dOutput = null;
+        switch (p.maskKind) {
+            case ELEMENT -> {
+                // a per-output mask on an element-wise loss: the reduction over the unmasked elements only
+                INDArray m = p.mask.castTo(p.output.dataType());
+                double count = m.sumNumber().doubleValue();
+                double denominator = denominator(count, p.minibatch);
+                INDArray perElement = noneLoss.forward(p.output, p.target).castTo(m.dataType());
+                value = count == 0 ? 0.0 : perElement.mul(m).sumNumber().doubleValue() / denominator;
+                if (wantGradient) {
+                    INDArray gradOut = count == 0 ? m.mul(0) : m.div(denominator);
+                    dOutput = noneLoss.backward(gradOut, p.output, p.target)[0];
+                }
+            }
+            case ROWS -> {
+                // a per-example mask: PyTorch's loss on the unmasked rows alone (so MEAN is their mean)
+                if (p.keep.length == 0) {
+                    value = 0.0;
+                    dOutput = wantGradient ? Nd4j.zeros(p.output.dataType(), p.output.shape()) : null;
+                } else {
+                    LossAndGradients lg = reduce(rows(p.output, p.keep), rows(p.target, p.keep), p.minibatch, wantGradient);
+                    value = lg.loss().getDouble(0);
+                    if (wantGradient) {
+                        INDArray sub = lg.gradients()[0];
+                        dOutput = Nd4j.zeros(sub.dataType(), p.output.shape());
+                        for (int i = 0; i < p.keep.length; i++) {
+                            dOutput.putRow(p.keep[i], sub.getRow(i));
+                        }
+                    }
+                }
+            }
+            default -> {
+                LossAndGradients lg = reduce(p.output, p.target, p.minibatch, wantGradient);
+                value = lg.loss().getDouble(0);
+                dOutput = wantGradient ? lg.gradients()[0] : null;
+            }
+        }
+        double scale = scale(p.minibatch);
+        INDArray gradient = null;
+        if (wantGradient) {
+            // backprop writes into its first argument (sigmoid, softmax, ...): give it a copy of the caller's array
+            INDArray eps = dOutput.castTo(preOutput.dataType());
+            gradient = activationFn.backprop(preOutput.dup(), eps).getFirst();
+            if (scale != 1.0) {
+                gradient.muli(scale);
+            }
+        }
+        return new Evaluation(value * scale, gradient, p.minibatch);
+    }
+
+    /** The loss and, if asked, its gradient; BATCHMEAN divides by the true minibatch N, not by the (flattened) rows. */
+    private LossAndGradients reduce(INDArray output, INDArray target, long minibatch, boolean wantGradient) {
+        if (loss.reduction() == Reduction.BATCHMEAN) {
+            LossAndGradients sum = run(sumLoss, output, target, wantGradient);
+            INDArray[] grads = sum.gradients();
+            if (grads != null && grads[0] != null) {
+                grads[0] = grads[0].div(minibatch);
+            }
+            return new LossAndGradients(sum.loss().div(minibatch), grads);
+        }
+        return run(loss, output, target, wantGradient);
+    }
+
+    private static LossAndGradients run(LossFunction f, INDArray output, INDArray target, boolean wantGradient) {
+        if (!wantGradient) {
+            return new LossAndGradients(f.forward(output, target), null);
+        }
+        return f.forwardBackward(Nd4j.scalar(output.dataType(), 1.0), output, target);
+    }
+
+    private double denominator(double unmaskedCount, long minibatch) {
+        return switch (loss.reduction()) {
+            case MEAN -> unmaskedCount;
+            case BATCHMEAN -> minibatch;
+            default -> 1.0;
+        };
+    }
+
+    private double scale(long minibatch) {
+        return miniBatch ? minibatch : 1.0;
+    }
+
+    private Prepared prepare(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+        checkArguments(labels, preOutput, activationFn);
+        warnOnLikelyMistake(activationFn);
+        long rows = preOutput.size(0);
+        long minibatch = minibatch(rows);
+        // getActivation works in place for most activations (and identity returns its argument): use a copy
+        INDArray output = activationFn.getActivation(preOutput.dup(), true);
+        INDArray target = target(labels, rows);
+        if (mask == null) {
+            return new Prepared(output, target, rows, minibatch, MaskKind.NONE, null, null);
+        }
+        double[] m = mask.dup('c').data().asDouble();
+        for (double v : m) {
+            if (v != 0.0 && v != 1.0) {
+                throw new IllegalArgumentException(loss.name() + ": mask values must be 0 or 1, found " + v
+                        + " in a mask of shape " + Arrays.toString(mask.shape()));
+            }
+        }
+        long[] s = mask.shape();
+        boolean column = (s.length == 1 && s[0] == rows) || (s.length == 2 && s[0] == rows && s[1] == 1);
+        boolean perOutput = Arrays.equals(s, preOutput.shape());
+        if (!column && !perOutput) {
+            throw new IllegalArgumentException(loss.name() + ": mask has shape " + Arrays.toString(s) + " but expected ["
+                    + rows + ", 1] (per example) or " + Arrays.toString(preOutput.shape()) + " (per output)");
+        }
+        int columns = column ? 1 : (int) s[1];
+        if (perOutput && columns > 1 && !rowConstant(m, (int) rows, columns)) {
+            long[] perElementShape = noneLoss.forward(output, target).shape();
+            if (!Arrays.equals(perElementShape, output.shape())) {
+                throw new IllegalArgumentException(loss.name() + ": a per-output mask " + Arrays.toString(s)
+                        + " needs an element-wise loss, but this loss reduces each row to one value (unreduced shape "
+                        + Arrays.toString(perElementShape) + "); expected a per-example mask [" + rows
+                        + ", 1] or a per-output mask that is constant along each row");
+            }
+            return new Prepared(output, target, rows, minibatch, MaskKind.ELEMENT, null, mask);
+        }
+        int[] keep = new int[(int) rows];
+        int k = 0;
+        for (int r = 0; r < rows; r++) {
+            if (m[r * columns] != 0.0) {
+                keep[k++] = r;
+            }
+        }
+        if (k == rows) {
+            return new Prepared(output, target, rows, minibatch, MaskKind.NONE, null, null);
+        }
+        return new Prepared(output, target, rows, minibatch, MaskKind.ROWS, Arrays.copyOf(keep, k), null);
+    }
+
+    private static boolean rowConstant(double[] m, int rows, int columns) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 1; c < columns; c++) {
+                if (m[r * columns + c] != m[r * columns]) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The minibatch size N that DL4J divides by: published by {@link Dl4jLosses#minibatchListener()} or
+     * {@link Dl4jLosses#withMinibatchSize}, else the number of rows (right for OutputLayer and LossLayer).
+     */
+    private long minibatch(long rows) {
+        Long published = MinibatchContext.current();
+        if (published == null) {
+            return rows;
+        }
+        if (rows % published != 0) {
+            throw new IllegalStateException(loss.name() + ": the published minibatch size " + published + " does not divide the "
+                    + rows + " rows DL4J passed to the loss; expected rows = N, N*T or N*H*W. Is a "
+                    + "Dl4jLosses.withMinibatchSize scope from another network still open?");
+        }
+        return published;
+    }
+
+    /** Labels as the loss takes them: class indices {@code [rows, 1]} become {@code [rows]}; others pass as they are. */
+    private INDArray target(INDArray labels, long rows) {
+        LossSignature.Input targetInput = loss.signature().inputs().get(1);
+        if (targetInput.index() && labels.rank() == 2 && labels.size(1) == 1) {
+            return labels.dup('c').reshape(rows);
+        }
+        return labels.dup();
+    }
+
+    private void checkArguments(INDArray labels, INDArray preOutput, IActivation activationFn) {
+        if (preOutput == null || labels == null || activationFn == null) {
+            throw new IllegalArgumentException(loss.name() + ": " + (preOutput == null ? "preOutput" : labels == null ? "labels"
+                    : "activationFn") + " is null");
+        }
+        if (preOutput.rank() != 2) {
+            throw new IllegalArgumentException(loss.name() + ": preOutput must be rank 2 [rows, C], as DL4J output layers pass it,"
+                    + " but has shape " + Arrays.toString(preOutput.shape()));
+        }
+        if (labels.rank() < 1 || labels.size(0) != preOutput.size(0)) {
+            throw new IllegalArgumentException(loss.name() + ": labels have shape " + Arrays.toString(labels.shape())
+                    + " but expected " + preOutput.size(0) + " rows, as preOutput " + Arrays.toString(preOutput.shape()));
+        }
+    }
+
+    private void warnOnLikelyMistake(IActivation activationFn) {
+        if (warned.get()) {
+            return;
+        }
+        String name = loss.name();
+        String message = null;
+        if (LOGITS_LOSSES.contains(name) && (activationFn instanceof ActivationSoftmax || activationFn instanceof ActivationSigmoid)) {
+            message = "LossForge: " + name + " takes raw logits and applies its own log-"
+                    + (name.equals("CrossEntropyLoss") ? "softmax" : "sigmoid") + ", but the output layer's activation is "
+                    + activationFn + ", so it is applied twice. This is likely a mistake: use Activation.IDENTITY on the"
+                    + " output layer (as in PyTorch, where no softmax/sigmoid precedes " + name + ").";
+        } else if (name.equals("NLLLoss") && activationFn instanceof ActivationSoftmax) {
+            message = "LossForge: NLLLoss takes log-probabilities, but the output layer's activation is softmax (probabilities)."
+                    + " This is likely a mistake: use new ActivationLogSoftmax() on the output layer, or CrossEntropyLoss with"
+                    + " Activation.IDENTITY.";
+        }
+        if (message != null && warned.compareAndSet(false, true)) {
+            warningSink.accept(message);
+        }
+    }
+
+    private static INDArray rows(INDArray a, int[] keep) {
+        if (a.rank() == 1) {
+            return a.reshape(a.length(), 1).getRows(keep).reshape(keep.length);
+        }
+        if (a.rank() == 2) {
+            return a.getRows(keep);
+        }
+        INDArray flat = a.reshape(a.size(0), -1).getRows(keep);
+        long[] shape = a.shape().clone();
+        shape[0] = keep.length;
+        return flat.reshape(shape);
+    }
+
+    // ---------------------------------------------------------------- value semantics
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Dl4jLoss other && miniBatch == other.miniBatch && spec.sameAs(other.spec);
+    }
+
+    @Override
+    public int hashCode() {
+        return spec.valueHash() * 31 + Boolean.hashCode(miniBatch);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Dl4jLoss(").append(loss.name()).append(options);
+        tensorOptions.forEach((k, v) -> sb.append(", ").append(k).append("=tensor").append(Arrays.toString(v.shape())));
+        return sb.append(miniBatch ? ")" : ", unscaled)").toString();
+    }
+}
