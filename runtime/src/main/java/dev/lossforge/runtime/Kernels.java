@@ -23,96 +23,159 @@ public final class Kernels {
 
     public static INDArray add(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return ab[0].add(ab[1]);
     }
 
     public static INDArray sub(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return ab[0].sub(ab[1]);
     }
 
     public static INDArray mul(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return ab[0].mul(ab[1]);
     }
 
     public static INDArray div(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return ab[0].div(ab[1]);
     }
 
     public static INDArray add(INDArray a, double b) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.add(b);
     }
 
     public static INDArray sub(INDArray a, double b) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.sub(b);
     }
 
     public static INDArray mul(INDArray a, double b) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.mul(b);
     }
 
     public static INDArray div(INDArray a, double b) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.div(b);
     }
 
     /** {@code value - a}. */
     public static INDArray rsub(double value, INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.rsub(value);
     }
 
     /** {@code value / a}. */
     public static INDArray rdiv(double value, INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.rdiv(value);
     }
 
     public static INDArray maximum(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return Transforms.max(ab[0], ab[1], true);
     }
 
     public static INDArray minimum(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return Transforms.min(ab[0], ab[1], true);
     }
 
     // ---------------------------------------------------------------- elementwise
 
     public static INDArray neg(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.neg();
     }
 
     public static INDArray exp(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.exp(a, true);
     }
 
     public static INDArray log(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.log(a, true);
     }
 
     public static INDArray log1p(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.log1p(a, true);
     }
 
     public static INDArray sqrt(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.sqrt(a, true);
     }
 
     public static INDArray square(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.mul(a);
     }
 
     public static INDArray abs(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.abs(a, true);
     }
 
     /** {@code |a|} derivative: -1, 0 or 1 (PyTorch's sign, 0 at 0). */
     public static INDArray sign(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.sign(a, true);
     }
 
     public static INDArray pow(INDArray a, double exponent) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         if (exponent == 2.0) {
             return square(a);
         }
@@ -120,34 +183,55 @@ public final class Kernels {
     }
 
     public static INDArray sigmoid(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.sigmoid(a, true);
     }
 
     /** {@code log(1 + exp(a))}, as PyTorch's softplus (beta 1, threshold 20): {@code a} itself above 20. */
     public static INDArray softplus(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         INDArray soft = Transforms.log1p(Transforms.exp(Transforms.min(a, 20.0, true), false), false);
         return select(a.gt(20.0), a, soft);
     }
 
     /** {@code log(sigmoid(a))}, stable for large |a|: {@code min(a, 0) - log1p(exp(-|a|))}. */
     public static INDArray logSigmoid(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         INDArray tail = Transforms.log1p(Transforms.exp(Transforms.abs(a, true).negi(), false), false);
         return Transforms.min(a, 0.0, true).subi(tail);
     }
 
     public static INDArray relu(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.max(a, 0.0, true);
     }
 
     public static INDArray clamp(INDArray a, double lo, double hi) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.min(Transforms.max(a, lo, true), hi, false);
     }
 
     public static INDArray clampMin(INDArray a, double lo) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.max(a, lo, true);
     }
 
     public static INDArray clampMax(INDArray a, double hi) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return Transforms.min(a, hi, true);
     }
 
@@ -155,55 +239,91 @@ public final class Kernels {
 
     public static INDArray gt(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return ab[0].gt(ab[1]).castTo(a.dataType());
     }
 
     public static INDArray ge(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return Nd4j.exec(new GreaterThanOrEqual(ab[0], ab[1], Nd4j.createUninitialized(DataType.BOOL, ab[0].shape())))[0].castTo(a.dataType());
     }
 
     public static INDArray lt(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return ab[0].lt(ab[1]).castTo(a.dataType());
     }
 
     public static INDArray le(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return Nd4j.exec(new LessThanOrEqual(ab[0], ab[1], Nd4j.createUninitialized(DataType.BOOL, ab[0].shape())))[0].castTo(a.dataType());
     }
 
     public static INDArray eq(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return ab[0].eq(ab[1]).castTo(a.dataType());
     }
 
     public static INDArray ne(INDArray a, INDArray b) {
         INDArray[] ab = broadcast(a, b);
+        if (ab[0].isEmpty()) {
+            return empty(ab[0].shape(), a.dataType());
+        }
         return ab[0].neq(ab[1]).castTo(a.dataType());
     }
 
     public static INDArray gt(INDArray a, double b) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.gt(b).castTo(a.dataType());
     }
 
     public static INDArray ge(INDArray a, double b) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.gte(b).castTo(a.dataType());
     }
 
     public static INDArray lt(INDArray a, double b) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.lt(b).castTo(a.dataType());
     }
 
     public static INDArray le(INDArray a, double b) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.lte(b).castTo(a.dataType());
     }
 
     public static INDArray eq(INDArray a, double b) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.eq(b).castTo(a.dataType());
     }
 
     public static INDArray ne(INDArray a, double b) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         return a.neq(b).castTo(a.dataType());
     }
 
@@ -272,10 +392,17 @@ public final class Kernels {
         return Transforms.log(summed, false).addi(finiteMax).reshape(dropDim(a.shape(), axis));
     }
 
+    /**
+     * {@code (x - max) - log(sum(exp(x - max)))}, in PyTorch's order: subtracting the max first keeps float32
+     * exact for large logits (1e4 + log 2 would round).
+     */
     public static INDArray logSoftmax(INDArray a, int dim) {
         int axis = normalize(a.rank(), dim);
-        INDArray lse = logsumexp(a, axis).reshape(keepDim(a.shape(), axis));
-        return sub(a, lse);
+        INDArray max = a.max(true, axis);
+        INDArray finiteMax = select(Transforms.abs(max, true).eq(Double.POSITIVE_INFINITY), Nd4j.zerosLike(max), max);
+        INDArray shifted = sub(a, finiteMax);
+        INDArray logSum = Transforms.log(Transforms.exp(shifted, true).sum(true, axis), false);
+        return sub(shifted, logSum);
     }
 
     public static INDArray softmax(INDArray a, int dim) {
@@ -442,27 +569,41 @@ public final class Kernels {
 
     // ---------------------------------------------------------------- primitives with PyTorch's own derivative rules
 
-    /** PyTorch's binary cross entropy: {@code -(t*max(log x, -100) + (1-t)*max(log(1-x), -100))}. */
+    /**
+     * PyTorch's binary cross entropy: {@code -(t*max(log x, -100) + (1-t)*max(log(1-x), -100))}. This and its
+     * two gradients loop over doubles, so that every constant is exactly PyTorch's.
+     */
     public static INDArray binaryCrossEntropy(INDArray x, INDArray t) {
-        INDArray[] xt = broadcast(x, t);
-        INDArray logX = Transforms.max(Transforms.log(xt[0], true), -100.0, false);
-        INDArray log1mX = Transforms.max(Transforms.log(xt[0].rsub(1.0), false), -100.0, false);
-        return xt[1].mul(logX).addi(xt[1].rsub(1.0).muli(log1mX)).negi();
+        return elementwise(x, t, (xi, ti) -> -(ti * Math.max(Math.log(xi), -100.0) + (1.0 - ti) * Math.max(Math.log1p(-xi), -100.0)));
     }
 
-    /** d bce / dx, as PyTorch: {@code (x - t) / max((1 - x) * x, 1e-12)}. */
+    /** d bce / dx, as PyTorch: {@code (x - t) / max((1 - x) * x, EPSILON)}. */
     public static INDArray binaryCrossEntropyGradInput(INDArray x, INDArray t) {
-        INDArray[] xt = broadcast(x, t);
-        INDArray denom = Transforms.max(xt[0].rsub(1.0).muli(xt[0]), 1e-12, false);
-        return xt[0].sub(xt[1]).divi(denom);
+        return elementwise(x, t, (xi, ti) -> (xi - ti) / Math.max((1.0 - xi) * xi, BCE_EPSILON));
     }
 
-    /** d bce / dt, as PyTorch: {@code max(log(1-x), -100) - max(log x, -100)}. */
+    /** d bce / dt, as PyTorch: {@code log(1-x) - log(x)}, unclamped (infinite at x = 0 or 1). */
     public static INDArray binaryCrossEntropyGradTarget(INDArray x, INDArray t) {
-        INDArray[] xt = broadcast(x, t);
-        INDArray logX = Transforms.max(Transforms.log(xt[0], true), -100.0, false);
-        INDArray log1mX = Transforms.max(Transforms.log(xt[0].rsub(1.0), false), -100.0, false);
-        return log1mX.subi(logX);
+        return elementwise(x, t, (xi, ti) -> Math.log1p(-xi) - Math.log(xi));
+    }
+
+    /** PyTorch's floor for x(1-x) in BCE's gradient: the float 1e-12f, not the double 1e-12. */
+    private static final double BCE_EPSILON = 1e-12f;
+
+    private interface DoubleBinary {
+        double apply(double x, double y);
+    }
+
+    /** f over two broadcast arrays, computed in double and returned in x's dtype. */
+    private static INDArray elementwise(INDArray x, INDArray y, DoubleBinary f) {
+        INDArray[] xy = broadcast(x, y);
+        double[] a = xy[0].dup('c').data().asDouble();
+        double[] b = xy[1].dup('c').data().asDouble();
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = f.apply(a[i], b[i]);
+        }
+        return fromDoubles(out, xy[0].shape(), x.dataType());
     }
 
     // ---------------------------------------------------------------- shapes and dtypes
@@ -546,6 +687,11 @@ public final class Kernels {
             inv[order[i]] = i;
         }
         return inv;
+    }
+
+    /** ND4J refuses to compute on empty arrays; an elementwise op on an empty input gives an empty result. */
+    private static INDArray empty(long[] shape, DataType type) {
+        return Nd4j.create(type, shape);
     }
 
     private static INDArray fromDoubles(double[] values, long[] shape, DataType type) {

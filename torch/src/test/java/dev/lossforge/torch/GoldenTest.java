@@ -1,0 +1,116 @@
+package dev.lossforge.torch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.lossforge.LossFunction;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Every case of the golden files that PyTorch 1.13 produced (tools/golden/gen_goldens.py): forward values
+ * and every gradient, float64 to 1e-9 relative and float32 to 1e-4, and the inputs PyTorch rejects.
+ */
+class GoldenTest {
+    /** The losses of the catalog so far; each has a golden file. */
+    static final List<String> LOSSES = List.of("MSELoss", "NLLLoss", "CrossEntropyLoss", "BCELoss");
+
+    @TestFactory
+    Stream<DynamicTest> everyGoldenCaseMatchesPyTorch() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String loss : LOSSES) {
+            for (GoldenCase c : GoldenCase.load(loss)) {
+                String unsupported = Scope.unsupported(c);
+                if (unsupported == null) {
+                    tests.add(DynamicTest.dynamicTest(c.toString(), () -> check(c)));
+                }
+            }
+        }
+        return tests.stream();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> theGoldenSuiteCoversTheSeedCases() {
+        return Stream.of("MSELoss/seed_mean", "MSELoss/seed_sum", "MSELoss/seed_none", "NLLLoss/seed_probs", "NLLLoss/seed_log",
+                "CrossEntropyLoss/seed", "BCELoss/seed").map(id -> DynamicTest.dynamicTest(id, () -> {
+                    String[] parts = id.split("/");
+                    GoldenCase c = GoldenCase.load(parts[0]).stream().filter(g -> g.id().equals(parts[1])).findFirst().orElseThrow();
+                    assertNull(Scope.unsupported(c), "seed case is in scope");
+                    check(c);
+                }));
+    }
+
+    static void check(GoldenCase c) {
+        LossFunction loss = TorchLosses.create(c.loss(), c.options());
+        INDArray[] inputs = c.inputs().toArray(new INDArray[0]);
+        INDArray[] snapshot = new INDArray[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            snapshot[i] = inputs[i].dup();
+        }
+        if (c.rejects()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> loss.forward(inputs), c + " must be rejected");
+            assertTrue(e.getMessage().startsWith(c.loss() + ":"), "the message names the loss: " + e.getMessage());
+            return;
+        }
+        double tolerance = c.dtype().equals("float32") ? 1e-4 : 1e-9;
+        assertClose(c + " output", c.output(), loss.forward(inputs), tolerance);
+        INDArray[] grads = loss.backward(c.gradOutput(), inputs);
+        assertEquals(inputs.length, grads.length, "one gradient per input");
+        for (int i = 0; i < inputs.length; i++) {
+            if (c.grads().get(i) == null) {
+                assertNull(grads[i], c + " gradient of " + c.inputNames().get(i) + " is null, as in PyTorch");
+            } else {
+                assertNotNull(grads[i], c + " gradient of " + c.inputNames().get(i));
+                assertClose(c + " gradient of " + c.inputNames().get(i), c.grads().get(i), grads[i], tolerance);
+            }
+            assertArrayEquals(snapshot[i].dup('c').data().asDouble(), inputs[i].dup('c').data().asDouble(),
+                    c + ": input " + i + " must not be modified");
+        }
+    }
+
+    static void assertClose(String what, INDArray expected, INDArray actual, double relative) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+        double[] e = expected.dup('c').data().asDouble();
+        double[] a = actual.dup('c').data().asDouble();
+        for (int i = 0; i < e.length; i++) {
+            if (Double.isNaN(e[i]) || Double.isInfinite(e[i])) {
+                assertEquals(e[i], a[i], what + "[" + i + "]");
+                continue;
+            }
+            double scale = Math.max(1.0, Math.abs(e[i]));
+            if (!(Math.abs(e[i] - a[i]) <= relative * scale)) {
+                fail(what + "[" + i + "]: expected " + e[i] + " but was " + a[i]);
+            }
+        }
+    }
+
+    /** What this stage of the catalog does not cover yet (see the issue notes); null when a case is in scope. */
+    static final class Scope {
+        static String unsupported(GoldenCase c) {
+            if (c.options().containsKey("label_smoothing")) {
+                return "label smoothing";
+            }
+            boolean classLoss = c.loss().equals("NLLLoss") || c.loss().equals("CrossEntropyLoss");
+            if (classLoss && c.inputs().get(0).rank() == 1) {
+                return "unbatched (C) input";
+            }
+            if (c.loss().equals("CrossEntropyLoss") && c.inputs().size() > 1 && c.inputs().get(1).dataType().isFPType()) {
+                return "probability targets";
+            }
+            if (!classLoss && c.inputs().size() > 1 && !java.util.Arrays.equals(c.inputs().get(0).shape(), c.inputs().get(1).shape())
+                    && !c.rejects()) {
+                return "broadcast target";
+            }
+            return null;
+        }
+    }
+}
