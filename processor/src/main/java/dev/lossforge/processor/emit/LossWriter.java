@@ -217,7 +217,7 @@ public final class LossWriter {
         Body body = new Body();
         body.prologue();
         Node loss = model.loss();
-        body.compute(List.of(loss, model.meanWeights()));
+        body.compute(java.util.Arrays.asList(loss, model.meanWeights()));
         body.code.addStatement("return $T.reduce(reduction, $L, $L, $L)", REDUCTIONS, body.ref(loss),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), model.inputs().get(0).name());
         return MethodSpec.methodBuilder("forward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
@@ -279,18 +279,18 @@ public final class LossWriter {
                 }
             }
         }
-        List<String> values = new ArrayList<>();
+        List<CodeBlock> values = new ArrayList<>();
         for (int i = 0; i < model.inputs().size(); i++) {
             Input in = model.inputs().get(i);
-            values.add(in.index() ? "inputs[" + i + "]" : CodeBlock.of("$T.cast(inputs[$L], dtype)", CHECKS, i).toString());
+            values.add(in.index() ? CodeBlock.of("inputs[$L]", i) : CodeBlock.of("$T.cast(inputs[$L], dtype)", CHECKS, i));
         }
         for (OptionParam o : model.options()) {
             if (o.isTensor()) {
                 values.add(CodeBlock.of("$1N == null ? $2T.scalar(dtype, $3L) : $4T.cast($1N, dtype)", o.name(), ND4J,
-                        o.defaultValue().isEmpty() ? "0.0" : o.defaultValue(), CHECKS).toString());
+                        o.defaultValue().isEmpty() ? "0.0" : o.defaultValue() + (o.defaultValue().contains(".") ? "" : ".0"), CHECKS));
             }
         }
-        code.addStatement("return new $T[] {$>\n$L$<}", INDARRAY, String.join(",\n", values));
+        code.addStatement("return new $T[] {$>\n$L$<}", INDARRAY, CodeBlock.join(values, ",\n"));
         return MethodSpec.methodBuilder("prepare").addModifiers(Modifier.PRIVATE)
                 .addJavadoc("Validates the inputs and returns them, then the tensor options, in one float dtype.\n")
                 .addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY_ARRAY).addCode(code.build()).build();
@@ -367,12 +367,12 @@ public final class LossWriter {
         }
 
         CodeBlock gradientArray() {
-            List<String> parts = new ArrayList<>();
+            List<CodeBlock> parts = new ArrayList<>();
             for (int i = 0; i < model.inputs().size(); i++) {
                 Input in = model.inputs().get(i);
-                parts.add(in.index() ? "null" : CodeBlock.of("$T.like($L, inputs[$L])", CHECKS, ref(gradients.inputGradients().get(in.name())), i).toString());
+                parts.add(in.index() ? CodeBlock.of("null") : CodeBlock.of("$T.like($L, inputs[$L])", CHECKS, ref(gradients.inputGradients().get(in.name())), i));
             }
-            return CodeBlock.of("new $T[] {$L}", INDARRAY, String.join(", ", parts));
+            return CodeBlock.of("new $T[] {$L}", INDARRAY, CodeBlock.join(parts, ", "));
         }
 
         String ref(Node n) {
@@ -392,6 +392,11 @@ public final class LossWriter {
         private void emit(Node n) {
             if (locals.containsKey(n) || n.op() == Op.SCALAR || n.op() == Op.WEIGHTED || n.op() == Op.SEED) {
                 return;
+            }
+            if (n.op().precondition() != null) {
+                Node checked = n.arg(0);
+                String label = checked.op() == Op.INPUT ? checked.text() : shortText(checked).replace("$$", "$");
+                code.addStatement("$T.$L(NAME, $S, $L)", CHECKS, n.op().precondition(), label, ref(checked));
             }
             String name = names.newName(localName(n), n);
             locals.put(n, name);
@@ -490,7 +495,7 @@ public final class LossWriter {
                 .addStatement("$T options = new $T<>()", map, java.util.LinkedHashMap.class)
                 .addStatement("options.put($S, reduction.torchName())", "reduction");
         for (OptionParam o : model.options()) {
-            options.addStatement(o.isTensor() ? "options.put($S, $N == null ? null : $N.dup())" : "options.put($S, $N)", o.torchName(), o.name(), o.name());
+            options.addStatement(o.isTensor() ? "options.put($1S, $2N == null ? null : $2N.dup())" : "options.put($1S, $2N)", o.torchName(), o.name());
         }
         options.addStatement("return $T.unmodifiableMap(options)", java.util.Collections.class);
         type.addMethod(MethodSpec.methodBuilder("options").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)

@@ -111,8 +111,8 @@ public enum Op {
 
     // ------------------------------------------------------------------ indexing
     /** picks t[.., index, ..] along dim; 0 where index == ignoreIndex. The gradient scatters g back. */
-    GATHER("gather", "TdIS", Op::gather, "Kernels.gather($0, $dim, $2, (long) ($3))",
-            (b, out, g) -> new Node[] {b.gatherBackward(out.dims(), g, out.arg(0), out.arg(2), out.arg(3)), null, null}),
+    GATHER("gather", "TdIS", Op::gather, "Kernels.gather($0, $dim, $1, (long) ($2))",
+            (b, out, g) -> new Node[] {b.gatherBackward(out.dims(), g, out.arg(0), out.arg(1), out.arg(2)), null, null}),
     /** weights[index]; not differentiable in the weights (they are options) */
     TAKE("take", "TIS", Op::take, "Kernels.take($0, $1, (long) ($2))", null),
     /** marks the loss as weighted: MEAN divides by sum(weights) */
@@ -171,6 +171,14 @@ public enum Op {
         return this == GATHER || this == TAKE ? "Long.MIN_VALUE" : null;
     }
 
+    /**
+     * A check that the generated code runs on the first argument before the op, as
+     * {@code Checks.<name>(lossName, argumentLabel, argument)}; null when the op accepts any value.
+     */
+    public String precondition() {
+        return this == BINARY_CROSS_ENTROPY ? "probabilities" : null;
+    }
+
     /** The DSL word for {@code name}, or null. */
     public static Op byDslName(String name) {
         for (Op op : values()) {
@@ -214,13 +222,13 @@ public enum Op {
         int dim = n.dims()[0];
         String picked = ShapeRules.dimAt(t, ShapeRules.locate(t, dim));
         SymShape result = ShapeRules.drop(t, dim);
-        String domain = c.indexDomain(n.arg(2));
+        String domain = c.indexDomain(n.arg(1));
         if (domain != null && !domain.equals(picked) && !SymShape.isWildcard(picked)) {
-            throw new ShapeError(Diag.INDEX_DOMAIN, n.arg(2).text(), domain, dim, t, picked);
+            throw new ShapeError(Diag.INDEX_DOMAIN, n.arg(1).text(), domain, dim, t, picked);
         }
-        if (!ShapeRules.sameShape(result, a.get(2))) {
+        if (!ShapeRules.sameShape(result, a.get(1))) {
             throw new ShapeError(List.of("hint   : the index must have the shape of " + t + " without dim " + dim),
-                    Diag.SHAPE_MISMATCH, "the index of gather(_, " + dim + ", _)", result, a.get(2));
+                    Diag.SHAPE_MISMATCH, "the index of gather(_, " + dim + ", _)", result, a.get(1));
         }
         return result;
     }

@@ -89,7 +89,7 @@ public final class ShapeInference {
     private static void recordIndexUse(Node n, List<SymShape> argShapes, Map<String, IndexUse> uses) throws ShapeError {
         if (n.op() == Op.GATHER) {
             String dim = ShapeRules.dimAt(argShapes.get(0), ShapeRules.locate(argShapes.get(0), n.dims()[0]));
-            uses.putIfAbsent(n.arg(2).text(), new IndexUse(isName(dim) ? dim : null, ignoreOf(n.arg(3))));
+            uses.putIfAbsent(n.arg(1).text(), new IndexUse(isName(dim) ? dim : null, ignoreOf(n.arg(2))));
         } else if (n.op() == Op.TAKE) {
             List<String> w = argShapes.get(0).dims();
             String dim = w.size() == 1 ? w.get(0) : null;
