@@ -111,14 +111,17 @@ def rnn_case(gen, name, options, masked, n=3, f=4, t=5, c=3):
     return train(spec, params, forward, dl4j_params)
 
 
-def cnn_case(gen, name, options, n=2, f=3, hw=3, c=4):
-    """A 1x1 ConvolutionLayer then CnnLossLayer, CrossEntropyLoss on (N, C, H, W) with probability targets:
-    DL4J's CnnLossLayer requires labels of the output's shape, so class targets come as [N, C, H, W] rows."""
+def cnn_case(gen, name, loss, options, n=2, f=3, hw=3, c=4):
+    """A 1x1 ConvolutionLayer then CnnLossLayer on (N, C, H, W). DL4J's CnnLossLayer requires labels of the
+    output's shape, so CrossEntropyLoss gets probability targets [N, C, H, W] (softmax-normalised over C)."""
     x = uniform(gen, n, f, hw, hw, scale=1.0)
     w, b = uniform(gen, c, f, 1, 1), uniform(gen, c, scale=0.1)
-    target = torch.softmax(uniform(gen, n, c, hw, hw, scale=2.0), dim=1)
+    if loss == "CrossEntropyLoss":
+        target = torch.softmax(uniform(gen, n, c, hw, hw, scale=2.0), dim=1)
+    else:
+        target = uniform(gen, n, c, hw, hw, scale=1.0)
     params = [w.clone().requires_grad_(), b.clone().requires_grad_()]
-    module = make_loss("CrossEntropyLoss", options)
+    module = make_loss(loss, options)
 
     def forward():
         return module(F.conv2d(x, params[0], params[1]), target)
@@ -126,7 +129,7 @@ def cnn_case(gen, name, options, n=2, f=3, hw=3, c=4):
     def dl4j_params():
         return {"0_W": params[0].detach().tolist(), "0_b": params[1].detach().tolist()}
 
-    spec = {"name": name, "net": "cnn", "loss": "CrossEntropyLoss", "options": options,
+    spec = {"name": name, "net": "cnn", "loss": loss, "options": options,
             "output_activation": "identity", "n_in": f, "n_out": c, "features": x.tolist(),
             "labels": target.tolist()}
     return train(spec, params, forward, dl4j_params)
@@ -165,7 +168,8 @@ def main():
     cases.append(rnn_case(gen, "rnn_cross_entropy_mean", {"reduction": "mean"}, masked=False))
     cases.append(rnn_case(gen, "rnn_cross_entropy_weight_masked_mean",
                           {"reduction": "mean", "weight": [0.5, 2.0, 1.0]}, masked=True))
-    cases.append(cnn_case(gen, "cnn_cross_entropy_prob_mean", {"reduction": "mean"}))
+    cases.append(cnn_case(gen, "cnn_cross_entropy_prob_mean", "CrossEntropyLoss", {"reduction": "mean"}))
+    cases.append(cnn_case(gen, "cnn_mse_mean", "MSELoss", {"reduction": "mean"}))
     OUT.mkdir(parents=True, exist_ok=True)
     for case in cases:
         (OUT / f"{case['name']}.json").write_text(json.dumps(case, indent=1) + "\n")

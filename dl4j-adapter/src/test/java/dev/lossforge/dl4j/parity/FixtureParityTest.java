@@ -17,7 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The PyTorch training runs for MSELoss and CrossEntropyLoss (dense and RNN), reproduced through the adapter
  * with the hand-written test fixtures instead of the generated torch losses: checks the adapter's scaling,
- * label handling, masks and the rank-3 path against PyTorch independently of the torch catalog.
+ * label handling, masks and the rank-3/4 paths against PyTorch independently of the torch catalog (whose
+ * CrossEntropyLoss takes class indices only, so the CNN probability-target case runs here).
  */
 class FixtureParityTest {
 
@@ -40,7 +41,7 @@ class FixtureParityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"mse_mean", "mse_sum", "cross_entropy_weight_ignore_mean", "cross_entropy_weight_ignore_sum",
-            "rnn_cross_entropy_mean", "rnn_cross_entropy_weight_masked_mean"})
+            "rnn_cross_entropy_mean", "rnn_cross_entropy_weight_masked_mean", "cnn_cross_entropy_prob_mean", "cnn_mse_mean"})
     void multiLayerNetworkTrainsAsPyTorch(String name) {
         ParityCase c = ParityCase.load(name);
         MultiLayerNetwork net = c.multiLayerNetwork(Dl4jLosses.of(fixture(c)));
@@ -48,7 +49,7 @@ class FixtureParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mse_mean", "rnn_cross_entropy_weight_masked_mean"})
+    @ValueSource(strings = {"mse_mean", "rnn_cross_entropy_weight_masked_mean", "cnn_cross_entropy_prob_mean"})
     void computationGraphTrainsAsPyTorch(String name) {
         ParityCase c = ParityCase.load(name);
         ComputationGraph net = c.computationGraph(Dl4jLosses.of(fixture(c)));

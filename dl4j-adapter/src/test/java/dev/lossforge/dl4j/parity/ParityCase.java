@@ -52,7 +52,7 @@ public final class ParityCase {
             "nll_logsoftmax_mean", "nll_logsoftmax_sum",
             "bce_sigmoid_mean", "bce_sigmoid_sum",
             "rnn_cross_entropy_mean", "rnn_cross_entropy_weight_masked_mean",
-            "cnn_cross_entropy_prob_mean");
+            "cnn_cross_entropy_prob_mean", "cnn_mse_mean");
 
     public final String name;
     public final JsonNode json;
