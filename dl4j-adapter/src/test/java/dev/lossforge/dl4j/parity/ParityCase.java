@@ -124,8 +124,16 @@ public final class ParityCase {
         };
     }
 
+    /** DL4J's miniBatch flag for the networks built next (default true, as in DL4J). */
+    private boolean miniBatch = true;
+
+    public ParityCase miniBatch(boolean miniBatch) {
+        this.miniBatch = miniBatch;
+        return this;
+    }
+
     private NeuralNetConfiguration.Builder base() {
-        return new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(7)
+        return new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(7).miniBatch(miniBatch)
                 .updater(new Sgd(json.get("lr").asDouble()));
     }
 
