@@ -377,16 +377,8 @@ public final class Dl4jLoss implements ILossFunction {
      * {@link Dl4jLosses#withMinibatchSize}, else the number of rows (right for OutputLayer and LossLayer).
      */
     private long minibatch(long rows) {
-        Long published = MinibatchContext.current();
-        if (published == null) {
-            return rows;
-        }
-        if (rows % published != 0) {
-            throw new IllegalStateException(loss.name() + ": the published minibatch size " + published + " does not divide the "
-                    + rows + " rows DL4J passed to the loss; expected rows = N, N*T or N*H*W. Is a "
-                    + "Dl4jLosses.withMinibatchSize scope from another network still open?");
-        }
-        return published;
+        Long published = MinibatchContext.minibatchFor(rows, loss.name());
+        return published == null ? rows : published;
     }
 
     /** Labels as the loss takes them: class indices {@code [rows, 1]} become {@code [rows]}; others pass as they are. */

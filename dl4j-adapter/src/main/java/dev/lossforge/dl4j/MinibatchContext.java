@@ -1,5 +1,7 @@
 package dev.lossforge.dl4j;
 
+import java.util.Arrays;
+
 /**
  * The minibatch size N of the step running on this thread, when something has published it.
  *
@@ -7,25 +9,54 @@ package dev.lossforge.dl4j;
  * {@code [N, C, H, W]} output to {@code [N*T, C]} rows (TimeSeriesUtils.reshape3dTo2d,
  * ConvolutionUtils.reshape4dTo2d, copies) before calling the loss, while DL4J divides the score and the gradient
  * by N ({@code BaseOutputLayer.computeScore} by {@code getInputMiniBatchSize()}, the updater by
- * {@code Model.batchSize()}). Nothing in the loss's arguments tells N from N*T, so the listener or a scope
- * publishes it here. Per thread, so parallel trainers do not see each other's value.
+ * {@code Model.batchSize()}). Nothing in the loss's arguments tells N from N*T, so
+ * {@link Dl4jLosses#minibatchListener()} or a {@link Dl4jLosses#withMinibatchSize} scope publishes it here.
+ * Per thread, so parallel trainers do not see each other's value.
  */
 public final class MinibatchContext {
-    private static final ThreadLocal<Long> CURRENT = new ThreadLocal<>();
+    /**
+     * @param minibatch N
+     * @param rowCounts the row counts the loss may see in this step (N, N*T, N*H*W), or null for an explicit
+     *                  scope, which applies to any multiple of N
+     */
+    private record Published(long minibatch, long[] rowCounts) {
+    }
+
+    private static final ThreadLocal<Published> CURRENT = new ThreadLocal<>();
 
     private MinibatchContext() {
     }
 
-    /** The published minibatch size, or {@code null}. */
-    static Long current() {
-        return CURRENT.get();
+    /**
+     * N for a loss call over {@code rows} rows, or {@code null} when nothing published applies: then the rows are
+     * the examples. A listener's value applies only to the row counts of its own step, so a value left behind by
+     * a step that threw cannot leak into unrelated calls.
+     *
+     * @throws IllegalStateException when an explicit scope's N does not divide the rows
+     */
+    static Long minibatchFor(long rows, String lossName) {
+        Published p = CURRENT.get();
+        if (p == null) {
+            return null;
+        }
+        if (p.rowCounts == null) {
+            if (rows % p.minibatch != 0) {
+                throw new IllegalStateException(lossName + ": the minibatch size " + p.minibatch + " set by Dl4jLosses.withMinibatchSize"
+                        + " does not divide the " + rows + " rows DL4J passed to the loss; expected rows = N, N*T or N*H*W");
+            }
+            return p.minibatch;
+        }
+        for (long r : p.rowCounts) {
+            if (r == rows) {
+                return p.minibatch;
+            }
+        }
+        return null;
     }
 
-    static void set(long minibatchSize) {
-        if (minibatchSize <= 0) {
-            throw new IllegalArgumentException("minibatch size must be positive, got " + minibatchSize);
-        }
-        CURRENT.set(minibatchSize);
+    /** Published by the listener at the start of a training step. */
+    static void publishStep(long minibatch, long[] rowCounts) {
+        CURRENT.set(new Published(requirePositive(minibatch), Arrays.copyOf(rowCounts, rowCounts.length)));
     }
 
     static void clear() {
@@ -33,16 +64,23 @@ public final class MinibatchContext {
     }
 
     static Scope open(long minibatchSize) {
-        Long previous = CURRENT.get();
-        set(minibatchSize);
+        Published previous = CURRENT.get();
+        CURRENT.set(new Published(requirePositive(minibatchSize), null));
         return new Scope(previous);
     }
 
-    /** Restores the previous value (usually none) when closed. */
-    public static final class Scope implements AutoCloseable {
-        private final Long previous;
+    private static long requirePositive(long minibatch) {
+        if (minibatch <= 0) {
+            throw new IllegalArgumentException("minibatch size must be positive, got " + minibatch);
+        }
+        return minibatch;
+    }
 
-        private Scope(Long previous) {
+    /** Restores what was published before (usually nothing) when closed. */
+    public static final class Scope implements AutoCloseable {
+        private final Published previous;
+
+        private Scope(Published previous) {
             this.previous = previous;
         }
 
