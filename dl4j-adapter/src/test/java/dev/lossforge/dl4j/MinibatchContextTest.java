@@ -1,0 +1,93 @@
+package dev.lossforge.dl4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.lossforge.dl4j.parity.ParityCase;
+import dev.lossforge.torch.TorchLosses;
+import java.util.Map;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Rank 3: RnnOutputLayer hands the loss [N*T, C] rows, so N must be published (listener or scope). These
+ * tests pin down what happens with and without it, on the golden RNN case (N = 3, T = 5).
+ */
+class MinibatchContextTest {
+    private static final int T = 5;
+
+    @BeforeAll
+    static void doublePrecision() {
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    }
+
+    @AfterEach
+    void clear() {
+        MinibatchContext.clear();
+    }
+
+    private static MultiLayerNetwork rnnWithoutListener(ParityCase c) {
+        MultiLayerNetwork net = c.multiLayerNetwork(Dl4jLosses.of(TorchLosses.create("CrossEntropyLoss", c.options())));
+        net.setListeners(); // remove the minibatch listener
+        return net;
+    }
+
+    @Test
+    void scoreOutsideFitNeedsTheScope() {
+        ParityCase c = ParityCase.load("rnn_cross_entropy_mean");
+        DataSet ds = c.dataSet();
+        double pytorch = c.json.get("steps").get(0).get("loss").asDouble(); // the loss at the initial parameters
+        MultiLayerNetwork net = rnnWithoutListener(c);
+        try (MinibatchContext.Scope scope = Dl4jLosses.withMinibatchSize(ds.numExamples())) {
+            ParityCase.assertClose(pytorch, net.score(ds), "score with the scope");
+            // per-sequence scores (DL4J sums each sequence's rows): their mean is the score
+            INDArray perSequence = net.scoreExamples(ds, false);
+            assertEquals(3, perSequence.length());
+            ParityCase.assertClose(pytorch, perSequence.meanNumber().doubleValue(), "mean of scoreExamples");
+        }
+        // without it the rows pass for examples: DL4J's division by N leaves T times PyTorch's loss
+        ParityCase.assertClose(T * pytorch, net.score(ds), "score without the scope");
+    }
+
+    @Test
+    void fitWithoutTheListenerStepsTTimesTooFar() {
+        // the failure the listener prevents, measured: the update is exactly T times PyTorch's
+        ParityCase c = ParityCase.load("rnn_cross_entropy_mean");
+        MultiLayerNetwork net = rnnWithoutListener(c);
+        INDArray w0 = net.getParam("0_W").dup();
+        net.fit(c.dataSet());
+        INDArray torchStep = ParityCase.array(c.json.get("steps").get(0).get("params").get("0_W")).reshape(w0.shape()).sub(w0);
+        ParityCase.assertArrayClose(torchStep.mul(T), net.getParam("0_W").sub(w0), "update without the listener");
+    }
+
+    @Test
+    void aValueLeftByAFailedStepDoesNotLeak() {
+        // the listener published N = 3 for rows {3, 15}, and the step threw before onBackwardPass cleared it
+        MinibatchContext.publishStep(3, new long[] {3, 15});
+        Dl4jLoss loss = Dl4jLosses.of(TorchLosses.create("MSELoss", Map.of()));
+        INDArray z = Nd4j.createFromArray(new double[][] {{1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}});
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, 6, 2);
+        // 6 rows is none of that step's row counts: the rows are the examples, N = 6
+        double mse = (1 + 4 + 9 + 16 + 25 + 36 + 49 + 64 + 81 + 100 + 121 + 144) / 12.0;
+        assertEquals(6 * mse, loss.computeScore(y, z, new ActivationIdentity(), null, false), 1e-12);
+    }
+
+    @Test
+    void aScopeThatDoesNotDivideTheRowsIsAnError() {
+        Dl4jLoss loss = Dl4jLosses.of(TorchLosses.create("MSELoss", Map.of()));
+        INDArray z = Nd4j.ones(DataType.DOUBLE, 5, 2);
+        try (MinibatchContext.Scope scope = Dl4jLosses.withMinibatchSize(2)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> loss.computeScore(z, z, new ActivationIdentity(), null, false));
+            assertEquals("MSELoss: the minibatch size 2 set by Dl4jLosses.withMinibatchSize does not divide the 5 rows DL4J"
+                    + " passed to the loss; expected rows = N, N*T or N*H*W", e.getMessage());
+        }
+    }
+}
