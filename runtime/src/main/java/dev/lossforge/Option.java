@@ -20,4 +20,11 @@ import java.lang.annotation.Target;
 @Target(ElementType.PARAMETER)
 public @interface Option {
     String defaultValue() default "";
+
+    /**
+     * A Java boolean expression over the options that must hold when the loss is built, as PyTorch checks
+     * its arguments: {@code @Option(defaultValue = "1.0", valid = "delta > 0") double delta}. A builder whose
+     * options break it throws {@link IllegalArgumentException} naming the loss, the option and the rule.
+     */
+    String valid() default "";
 }

@@ -123,7 +123,8 @@ public final class LossProcessor extends AbstractProcessor {
             params.add(new Param(p.getSimpleName().toString(), simpleType(p.asType().toString()),
                     shape == null ? null : string(shape, "value", ""),
                     index == null ? null : string(index, "value", ""),
-                    option == null ? null : string(option, "defaultValue", "")));
+                    option == null ? null : string(option, "defaultValue", ""),
+                    option == null ? null : string(option, "valid", "")));
         }
         return new Declaration(pkg.getQualifiedName().toString(), className, type.getQualifiedName().toString(), methodName,
                 string(loss, "pred", ""), string(loss, "target", ""), string(loss, "result", ""), params,

@@ -81,6 +81,26 @@ public final class Kernels {
         return a.div(b);
     }
 
+    /** {@code value + a}: a constant on the left, as in {@code constant(1.0).add(x)}. */
+    public static INDArray add(double value, INDArray a) {
+        return add(a, value);
+    }
+
+    /** {@code value - a}. */
+    public static INDArray sub(double value, INDArray a) {
+        return rsub(value, a);
+    }
+
+    /** {@code value * a}. */
+    public static INDArray mul(double value, INDArray a) {
+        return mul(a, value);
+    }
+
+    /** {@code value / a}. */
+    public static INDArray div(double value, INDArray a) {
+        return rdiv(value, a);
+    }
+
     /** {@code value - a}. */
     public static INDArray rsub(double value, INDArray a) {
         if (a.isEmpty()) {
@@ -169,6 +189,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
+        // 0 at NaN, as PyTorch's l1_loss gradient
         return Transforms.sign(a, true);
     }
 
@@ -333,6 +354,9 @@ public final class Kernels {
      */
     public static INDArray where(INDArray cond, INDArray a, INDArray b) {
         long[] shape = broadcastShape(broadcastShape(cond.shape(), a.shape()), b.shape());
+        if (Arrays.stream(shape).anyMatch(size -> size == 0)) {
+            return empty(shape, a.dataType());
+        }
         INDArray c = expand(cond, shape);
         return select(c.neq(0.0), expand(a, shape), expand(b, shape));
     }

@@ -53,4 +53,39 @@ final class TorchLossDefinitions {
     static Tensor bce(Tensor input, Tensor target, @Option(defaultValue = "1") Tensor weight) {
         return binaryCrossEntropy(input, target).mul(weight);
     }
+
+    /** {@code |input - target|}. */
+    @Loss(name = "L1Loss", pred = "*d", target = "*d")
+    static Tensor l1(Tensor input, Tensor target) {
+        return abs(input.sub(target));
+    }
+
+    /**
+     * {@code 0.5 z^2} where {@code z = |input - target| < delta}, else {@code delta * (z - 0.5 delta)}. The
+     * quadratic branch squares {@code min(z, delta)}: equal where it is taken, and finite (so its zero gradient
+     * stays zero, not 0 * inf) where it is not, as for infinite inputs.
+     */
+    @Loss(name = "HuberLoss", pred = "*d", target = "*d")
+    static Tensor huber(Tensor input, Tensor target, @Option(defaultValue = "1.0", valid = "delta > 0") double delta) {
+        Tensor z = abs(input.sub(target));
+        return where(lt(z, delta), square(clampMax(z, delta)).mul(0.5), z.sub(0.5 * delta).mul(delta));
+    }
+
+    /**
+     * {@code weight * ((1 - t) x - (1 + (pos_weight - 1) t) log sigmoid(x))}, with a stable log-sigmoid, so
+     * that logits of ±1e4 give finite values and gradients. {@code pos_weight} broadcasts over the last dim.
+     */
+    @Loss(name = "BCEWithLogitsLoss", pred = "*d", target = "*d")
+    static Tensor bceWithLogits(Tensor input, Tensor target, @Option(defaultValue = "1") Tensor weight,
+            @Option(defaultValue = "1") Tensor posWeight) {
+        Tensor logWeight = posWeight.sub(1.0).mul(target).add(1.0);
+        return constant(1.0).sub(target).mul(input).sub(logWeight.mul(logSigmoid(input))).mul(weight);
+    }
+
+    /** {@code max(0, -y (x1 - x2) + margin)}; the gradient passes at exactly 0, as PyTorch's clamp_min. */
+    @Loss(name = "MarginRankingLoss", pred = "*d", target = "*d")
+    static Tensor marginRanking(Tensor input1, Tensor input2, @Shape("*d") Tensor target,
+            @Option(defaultValue = "0") double margin) {
+        return clampMin(target.neg().mul(input1.sub(input2)).add(margin), 0.0);
+    }
 }

@@ -22,6 +22,10 @@ public final class TorchLosses {
         CATALOG.put("NLLLoss", NLLLoss::builder);
         CATALOG.put("CrossEntropyLoss", CrossEntropyLoss::builder);
         CATALOG.put("BCELoss", BCELoss::builder);
+        CATALOG.put("L1Loss", L1Loss::builder);
+        CATALOG.put("HuberLoss", HuberLoss::builder);
+        CATALOG.put("BCEWithLogitsLoss", BCEWithLogitsLoss::builder);
+        CATALOG.put("MarginRankingLoss", MarginRankingLoss::builder);
     }
 
     private TorchLosses() {

@@ -570,8 +570,17 @@ public final class LossWriter {
         }
         set.addStatement("default: throw $T.unknown(NAME, option, $L)", OPTIONS, String.join(", ", valid)).endControlFlow();
         b.addMethod(set.build());
-        b.addMethod(MethodSpec.methodBuilder("build").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .returns(self).addStatement("return new $T(this)", self).build());
+        MethodSpec.Builder build = MethodSpec.methodBuilder("build").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(self);
+        for (OptionParam o : model.options()) {
+            if (!o.valid().isEmpty()) {
+                build.beginControlFlow("if (!($L))", o.valid())
+                        .addStatement("throw new $T(NAME + $S + $N)", IllegalArgumentException.class,
+                                ": option " + o.torchName() + " must satisfy " + o.valid() + ", got ", o.name())
+                        .endControlFlow();
+            }
+        }
+        b.addMethod(build.addStatement("return new $T(this)", self).build());
         return b.build();
     }
 

@@ -43,8 +43,9 @@ public record LossModel(String packageName, String className, String declaringTy
      * @param javaType double, float, int, long, boolean, String or Tensor
      * @param defaultValue as written in {@code @Option(defaultValue = ...)}
      * @param shape for a Tensor option, its declared shape; else null
+     * @param valid the rule it must satisfy ({@code @Option(valid = ...)}), or empty
      */
-    public record OptionParam(String name, String javaType, String defaultValue, ShapeSpec shape) {
+    public record OptionParam(String name, String javaType, String defaultValue, ShapeSpec shape, String valid) {
         public boolean isTensor() {
             return "Tensor".equals(javaType);
         }

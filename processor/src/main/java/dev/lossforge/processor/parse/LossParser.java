@@ -28,11 +28,13 @@ import dev.lossforge.shape.ShapeSpec;
 import dev.lossforge.shape.ShapeSyntaxException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import javax.lang.model.SourceVersion;
 
 /**
  * Phase 1: javac's tree of a {@code @Loss} method to a {@link LossModel}. Syntax only: inside
@@ -49,6 +51,13 @@ public final class LossParser {
     /** Number-valued names in scope, mapped to the Java expression generated code uses for them. */
     private final Map<String, String> numbers = new HashMap<>();
     private final Map<String, Input> inputsByName = new LinkedHashMap<>();
+    /** String options: parameters, but of no use in an expression. */
+    private final Set<String> strings = new HashSet<>();
+    /**
+     * Locals whose declaration was refused: already reported, so their uses are silently skipped (no
+     * cascade of "unknown name" errors).
+     */
+    private final Set<String> refused = new HashSet<>();
 
     /** The method's declaration as read from its annotations, before the body. */
     public record Declaration(String packageName, String className, String declaringType, String methodName,
@@ -56,7 +65,7 @@ public final class LossParser {
     }
 
     /** One parameter with its LossForge annotations ({@code null} where absent). */
-    public record Param(String name, String type, String shape, String index, String optionDefault) {
+    public record Param(String name, String type, String shape, String index, String optionDefault, String optionValid) {
         boolean isOption() {
             return optionDefault != null;
         }
@@ -82,7 +91,7 @@ public final class LossParser {
                 continue;
             }
             if (!p.type().equals("Tensor")) {
-                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("parameter '" + p.name() + "' is a " + p.type()
+                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("parameter '" + p.name() + "' is " + article(p.type()) + " " + p.type()
                         + "; a loss takes Tensor inputs, and numbers, strings or optional tensors as @Option parameters")));
                 continue;
             }
@@ -107,6 +116,14 @@ public final class LossParser {
         if (inputs.isEmpty() && problems.isEmpty()) {
             problems.add(Problem.at(tree, Diag.SIGNATURE.format("a loss takes at least one Tensor input")));
         }
+        if (tensorIndex == 1 && !decl.target().isEmpty()) {
+            problems.add(Problem.onAnnotation(null, "Loss", "target", Diag.SIGNATURE.format("@Loss(target = \"" + decl.target()
+                    + "\") declares a second tensor input, but " + decl.methodName() + "() takes only one Tensor (besides options)")));
+        }
+        if (!SourceVersion.isName(decl.className()) || decl.className().contains(".")) {
+            problems.add(Problem.onAnnotation(null, "Loss", "name", Diag.SIGNATURE.format("@Loss(name = \"" + decl.className()
+                    + "\") must be a simple Java class name, as \"MSELoss\"")));
+        }
         ShapeSpec result = decl.result().isEmpty() ? null : parseShape(decl.result(), null, "Loss", "result");
 
         Node[] returned = body(tree);
@@ -115,7 +132,8 @@ public final class LossParser {
         }
         List<String> lines = new ArrayList<>();
         if (tree.getBody() != null) {
-            tree.getBody().getStatements().forEach(s -> lines.add(s.toString().trim()));
+            // javac prints a local declaration without its ';'
+            tree.getBody().getStatements().forEach(s -> lines.add(s.toString().trim() + (s instanceof VariableTree ? ";" : "")));
         }
         LossModel model = new LossModel(decl.packageName(), decl.className(), decl.declaringType(), decl.methodName(),
                 inputs, options, returned[0], returned[1], result, tree, lines);
@@ -146,14 +164,18 @@ public final class LossParser {
             tensors.put(p.name(), leaf);
         } else if (NUMBER_TYPES.contains(type)) {
             boolean integral = type.equals("int") || type.equals("long");
-            if (dflt.isEmpty() || !isNumber(dflt) || integral && !dflt.trim().matches("-?\\d+")) {
+            if (dflt.isEmpty()) {
+                problems.add(needsDefault(p));
+            } else if (!isNumber(dflt) || integral && !isInteger(dflt, type)) {
                 problems.add(Problem.onAnnotation(p.name(), "Option", "defaultValue", Diag.OPTION.format(
-                        "option '" + p.name() + "' is " + (integral ? "an " : "a ") + type + " but its default \"" + dflt + "\" is not "
-                                + (integral ? "an integer" : "a number"))));
+                        "option '" + p.name() + "' is " + article(type) + " " + type + " but its default \"" + dflt + "\" is not "
+                                + (integral ? "an integer that fits in " + article(type) + " " + type : "a decimal number such as 0.5 or 1e-8"))));
             }
             numbers.put(p.name(), "this." + p.name());
         } else if (type.equals("boolean")) {
-            if (!dflt.equals("true") && !dflt.equals("false")) {
+            if (dflt.isEmpty()) {
+                problems.add(needsDefault(p));
+            } else if (!dflt.equals("true") && !dflt.equals("false")) {
                 problems.add(Problem.onAnnotation(p.name(), "Option", "defaultValue", Diag.OPTION.format(
                         "option '" + p.name() + "' is a boolean but its default \"" + dflt + "\" is neither true nor false")));
             }
@@ -161,17 +183,40 @@ public final class LossParser {
         } else if (!type.equals("String")) {
             problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("option '" + p.name() + "' has type " + type
                     + "; options are double, float, int, long, boolean, String or Tensor")));
+        } else {
+            strings.add(p.name());
         }
-        return new OptionParam(p.name(), type, dflt, shape);
+        return new OptionParam(p.name(), type, dflt, shape, p.optionValid() == null ? "" : p.optionValid());
     }
 
+    private static Problem needsDefault(Param p) {
+        return Problem.onAnnotation(p.name(), "Option", "defaultValue", Diag.OPTION.format(
+                "option '" + p.name() + "' needs a default: write @Option(defaultValue = \"...\")"));
+    }
+
+    /**
+     * A decimal number as Java writes it, which generated code copies: {@code 1}, {@code -0.5}, {@code 1e-8}.
+     * Not what else {@code Double.parseDouble} takes ({@code NaN}, {@code 1f}, {@code 0x1p3}).
+     */
     private static boolean isNumber(String s) {
+        return s.trim().matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    }
+
+    private static boolean isInteger(String s, String type) {
         try {
-            Double.parseDouble(s.trim());
-            return !s.trim().isEmpty();
+            long v = Long.parseLong(s.trim());
+            return type.equals("long") || v == (int) v;
         } catch (NumberFormatException e) {
             return false;
         }
+    }
+
+    private static String article(String word) {
+        return !word.isEmpty() && "aeiouAEIOU".indexOf(word.charAt(0)) >= 0 ? "an" : "a";
+    }
+
+    private static String plural(int n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
     }
 
     private ShapeSpec parseShape(String text, String param, String annotation, String attribute) {
@@ -201,6 +246,13 @@ public final class LossParser {
                 local(v);
             } else if (s instanceof ReturnTree r) {
                 returned = returnValue(r);
+                if (returned == null) {
+                    returned = new Node[0]; // reported; what follows is still "after return"
+                }
+            } else if (s instanceof ExpressionStatementTree es && isAssignment(es.getExpression())) {
+                String target = assigned(es.getExpression());
+                problems.add(Problem.at(es.getExpression(), Diag.UNSUPPORTED.format("an assignment to '" + target + "'",
+                        "parameters and locals are values, not variables: declare a new local, as 'Tensor y = ...;'")));
             } else {
                 problems.add(Problem.at(s, Diag.UNSUPPORTED.format(describe(s), "a body is local declarations ('Tensor x = ...;') and one 'return'")));
             }
@@ -208,44 +260,74 @@ public final class LossParser {
         if (returned == null && problems.isEmpty()) {
             problems.add(Problem.at(tree, Diag.SIGNATURE.format("a @Loss method must end with 'return <loss>;'")));
         }
-        return problems.isEmpty() ? returned : null;
+        return problems.isEmpty() && returned != null && returned.length == 2 ? returned : null;
     }
 
     private void local(VariableTree v) {
-        String type = v.getType().toString();
+        // javac leaves the type of 'var x = ...' null until attribution, which has not run yet
+        String type = v.getType() == null ? "var" : v.getType().toString();
+        type = type.equals("dev.lossforge.dsl.Tensor") ? "Tensor" : type;
         String name = v.getName().toString();
-        if (v.getInitializer() == null) {
+        ExpressionTree init = v.getInitializer();
+        if (init == null) {
             problems.add(Problem.at(v, Diag.UNSUPPORTED.format("a local without a value", "write 'Tensor " + name + " = ...;'")));
+            refused.add(name);
             return;
         }
-        if (type.equals("Tensor") || type.equals("var")) {
-            Node value = tensor(v.getInitializer());
+        boolean isNumber = NUMBER_TYPES.contains(type) || type.equals("var") && isNumberExpression(init);
+        if (type.equals("Tensor") || type.equals("var") && !isNumber) {
+            Node value = tensor(init);
             if (value != null) {
                 tensors.put(name, graph.named(value, name));
+            } else {
+                refused.add(name);
             }
-        } else if (NUMBER_TYPES.contains(type)) {
-            String value = number(v.getInitializer());
+        } else if (isNumber) {
+            String value = number(init);
             if (value != null) {
                 numbers.put(name, "(" + value + ")");
+            } else {
+                refused.add(name);
             }
         } else {
-            problems.add(Problem.at(v.getType(), Diag.UNSUPPORTED.format("a local of type " + type, "locals are Tensor or numbers")));
+            Tree offender = unwrap(init).getKind() == Tree.Kind.LAMBDA_EXPRESSION || unwrap(init).getKind() == Tree.Kind.MEMBER_REFERENCE
+                    ? unwrap(init) : v.getType();
+            String what = offender != v.getType() ? describe(offender)
+                    : v.getType().getKind() == Tree.Kind.ARRAY_TYPE ? "an array ('" + type + " " + name + "')"
+                    : "a local of type " + type;
+            problems.add(Problem.at(offender, Diag.UNSUPPORTED.format(what, offender != v.getType()
+                    ? "a body computes tensors and numbers only: write the expression out where it is used"
+                    : "locals are Tensor or numbers")));
+            refused.add(name);
         }
     }
 
     private Node[] returnValue(ReturnTree r) {
+        if (r.getExpression() == null) {
+            problems.add(Problem.at(r, Diag.SIGNATURE.format("a @Loss method must return the loss: write 'return <loss>;'")));
+            return null;
+        }
         ExpressionTree e = unwrap(r.getExpression());
-        if (e instanceof MethodInvocationTree call && "weighted".equals(methodName(call)) && call.getArguments().size() == 2) {
-            Node loss = tensor(call.getArguments().get(0));
-            Node weights = tensor(call.getArguments().get(1));
+        if (e instanceof MethodInvocationTree call && "weighted".equals(methodName(call)) && !isTensorReceiver(call)) {
+            if (call.getArguments().size() != 2) {
+                problems.add(Problem.at(call, Diag.ARGUMENTS.format("weighted", "(a tensor, a tensor)", plural(call.getArguments().size(), "argument"))));
+                return null;
+            }
+            Node loss = valueTensor(call.getArguments().get(0), "weighted(...)");
+            Node weights = valueTensor(call.getArguments().get(1), "weighted(...)");
             if (loss == null || weights == null) {
                 return null;
             }
             Node marked = graph.apply(Op.WEIGHTED, List.of(loss, weights), new int[0], call, "loss");
             return new Node[] {marked, weights};
         }
-        Node loss = tensor(r.getExpression());
+        Node loss = valueTensor(r.getExpression(), "the returned loss");
         return loss == null ? null : new Node[] {loss, null};
+    }
+
+    /** {@code x.weighted(...)} rather than {@code weighted(...)} or {@code Ops.weighted(...)}. */
+    private boolean isTensorReceiver(MethodInvocationTree call) {
+        return call.getMethodSelect() instanceof MemberSelectTree ms && !isOpsClass(ms.getExpression());
     }
 
     /** Parses a tensor-valued expression; records a problem and returns null when it is not one. */
@@ -257,8 +339,16 @@ public final class LossParser {
             if (n != null) {
                 return n;
             }
+            if (refused.contains(name)) {
+                return null;
+            }
             if (numbers.containsKey(name)) {
                 problems.add(Problem.at(e, Diag.TENSOR_EXPECTED.format("'" + name + "' here", name)));
+                return null;
+            }
+            if (strings.contains(name)) {
+                problems.add(Problem.at(e, Diag.UNSUPPORTED.format("the String option '" + name + "' in an expression",
+                        "String options are passed to the generated class as they are; the body cannot compute with them")));
                 return null;
             }
             problems.add(Problem.at(e, Diag.UNKNOWN_NAME.format(name)));
@@ -266,6 +356,11 @@ public final class LossParser {
         }
         if (e instanceof MethodInvocationTree call) {
             return call(call);
+        }
+        if (e instanceof LiteralTree l && !(l.getValue() instanceof Number)) {
+            problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e) + " (" + e + ")",
+                    "a tensor expression is a parameter, a local, or a call such as exp(x) or x.add(y)")));
+            return null;
         }
         if (e instanceof LiteralTree || e instanceof UnaryTree u && isNumeric(u)) {
             problems.add(Problem.at(e, Diag.TENSOR_EXPECTED.format("this", e.toString()) + "; wrap it as constant(" + e + ")"));
@@ -293,9 +388,13 @@ public final class LossParser {
             problems.add(Problem.at(call, Diag.UNSUPPORTED.format(describe(call), "call DSL functions directly")));
             return null;
         }
+        if (receiverForm && ((MemberSelectTree) select).getExpression() instanceof IdentifierTree receiver
+                && refused.contains(receiver.getName().toString())) {
+            return null; // the receiver's declaration was already reported
+        }
         if (name.equals("constant")) {
             if (args.size() != 1) {
-                problems.add(Problem.at(call, Diag.ARGUMENTS.format("constant", "one number", args.size() + " arguments")));
+                problems.add(Problem.at(call, Diag.ARGUMENTS.format("constant", "one number", plural(args.size(), "argument"))));
                 return null;
             }
             String value = number(args.get(0));
@@ -303,16 +402,16 @@ public final class LossParser {
         }
         Op op = Op.byDslName(name);
         if (op == null || op == Op.WEIGHTED) {
-            String hint = op == Op.WEIGHTED ? "; weighted(loss, weights) may only be what the method returns" : "";
             problems.add(Problem.at(call, op == Op.WEIGHTED
-                    ? Diag.UNSUPPORTED.format("weighted(...) inside an expression", "it may only be what the method returns" + hint)
+                    ? Diag.UNSUPPORTED.format("weighted(...) inside an expression", "weighted(loss, weights) may only be what the method returns")
                     : Diag.UNKNOWN_FUNCTION.format(name, String.join(", ", Op.dslNames()))));
             return null;
         }
         if (receiverForm != op.isTensorMethod()) {
             problems.add(Problem.at(call, op.isTensorMethod()
                     ? Diag.UNSUPPORTED.format(name + "(...) as a function", "it is a Tensor method: write a." + name + "(...)")
-                    : Diag.UNSUPPORTED.format("." + name + "(...) as a method", "it is a function: write " + name + "(x, ...)")));
+                    : Diag.UNSUPPORTED.format("." + name + "(...) as a method", "it is a function: write " + name + "("
+                            + ((MemberSelectTree) select).getExpression() + (args.isEmpty() ? "" : ", ...") + ")")));
             return null;
         }
         if (receiverForm) {
@@ -326,7 +425,7 @@ public final class LossParser {
         boolean variadicDims = sig.endsWith("D");
         int required = variadicDims ? sig.length() - 1 : sig.length() - (op.optionalDefault() != null ? 1 : 0);
         if (args.size() < required || !variadicDims && args.size() > sig.length()) {
-            problems.add(Problem.at(call, Diag.ARGUMENTS.format(op.dslName(), describeSignature(op), args.size() + " arguments")));
+            problems.add(Problem.at(call, Diag.ARGUMENTS.format(op.dslName(), describeSignature(op), plural(args.size(), "argument"))));
             return null;
         }
         List<Node> nodes = new ArrayList<>();
@@ -337,12 +436,12 @@ public final class LossParser {
             ExpressionTree arg = args.get(i);
             switch (kind) {
                 case 'T' -> {
-                    Node n = valueTensor(arg, op);
+                    Node n = valueTensor(arg, op.dslName() + "(...)");
                     ok &= n != null;
                     nodes.add(n);
                 }
                 case 'X' -> {
-                    Node n = isNumberExpression(arg) ? scalarNode(arg) : valueTensor(arg, op);
+                    Node n = isNumberExpression(arg) ? scalarNode(arg) : valueTensor(arg, op.dslName() + "(...)");
                     ok &= n != null;
                     nodes.add(n);
                 }
@@ -372,11 +471,11 @@ public final class LossParser {
         return graph.apply(op, nodes, dims.stream().mapToInt(Integer::intValue).toArray(), call, null);
     }
 
-    /** A tensor argument that is used as a value: class indices are refused. */
-    private Node valueTensor(ExpressionTree arg, Op op) {
+    /** A tensor used as a value (an argument, the loss): class indices are refused. */
+    private Node valueTensor(ExpressionTree arg, String usedIn) {
         Node n = tensor(arg);
         if (n != null && n.op() == Op.INPUT && inputsByName.get(n.text()).index()) {
-            problems.add(Problem.at(arg, Diag.INDEX_AS_VALUE.format("'" + n.text() + "'", op.dslName() + "(...)")));
+            problems.add(Problem.at(arg, Diag.INDEX_AS_VALUE.format("'" + n.text() + "'", usedIn)));
             return null;
         }
         return n;
@@ -404,7 +503,7 @@ public final class LossParser {
                 // reported below
             }
         }
-        problems.add(Problem.at(arg, Diag.ARGUMENTS.format(op.dslName(), "an integer literal for its dim, so that shapes are known at compile time", "'" + text + "'")));
+        problems.add(Problem.at(arg, Diag.ARGUMENTS.format(op.dslName(), "integer literals as dims (shapes are checked at compile time)", "'" + text + "'")));
         return null;
     }
 
@@ -451,6 +550,9 @@ public final class LossParser {
             String name = id.getName().toString();
             if (numbers.containsKey(name)) {
                 return numbers.get(name);
+            }
+            if (refused.contains(name)) {
+                return null;
             }
             if (tensors.containsKey(name)) {
                 problems.add(Problem.at(e, Diag.SCALAR_EXPECTED.format("this argument", name)));
@@ -504,6 +606,24 @@ public final class LossParser {
             e = p.getExpression();
         }
         return e;
+    }
+
+    private static boolean isAssignment(ExpressionTree e) {
+        return e instanceof com.sun.source.tree.AssignmentTree || e instanceof com.sun.source.tree.CompoundAssignmentTree
+                || e instanceof UnaryTree u && switch (u.getKind()) {
+                    case PREFIX_INCREMENT, PREFIX_DECREMENT, POSTFIX_INCREMENT, POSTFIX_DECREMENT -> true;
+                    default -> false;
+                };
+    }
+
+    private static String assigned(ExpressionTree e) {
+        if (e instanceof com.sun.source.tree.AssignmentTree a) {
+            return a.getVariable().toString();
+        }
+        if (e instanceof com.sun.source.tree.CompoundAssignmentTree a) {
+            return a.getVariable().toString();
+        }
+        return ((UnaryTree) e).getExpression().toString();
     }
 
     private static String methodName(MethodInvocationTree call) {
