@@ -118,6 +118,34 @@ class ScalingTest {
     }
 
     @Test
+    void floatArraysGetFloatResults() {
+        Dl4jLoss loss = Dl4jLosses.of(TorchLosses.create("MSELoss", Map.of()));
+        INDArray z = z().castTo(DataType.FLOAT);
+        INDArray y = y().castTo(DataType.FLOAT);
+        INDArray gradient = loss.computeGradient(y, z, IDENTITY, null);
+        assertEquals(DataType.FLOAT, gradient.dataType());
+        assertArrayEquals(new float[] {1, 0, 2, 3}, gradient.dup().data().asFloat(), 1e-6f);
+        assertEquals(DataType.FLOAT, loss.computeScoreArray(y, z, IDENTITY, null).dataType());
+        assertEquals(7.0, loss.computeScore(y, z, IDENTITY, null, false), 1e-6);
+    }
+
+    @Test
+    void floatNetworkTrainsCloseToPyTorch() {
+        // DL4J's default dtype: FLOAT features, labels and masks; PyTorch's float64 run to float precision
+        ParityCase c = ParityCase.load("rnn_cross_entropy_weight_masked_mean").dataType(DataType.FLOAT);
+        MultiLayerNetwork net = c.multiLayerNetwork(Dl4jLosses.of(TorchLosses.create("CrossEntropyLoss", c.options())));
+        org.nd4j.linalg.dataset.DataSet ds = c.dataSet();
+        ds.setFeatures(ds.getFeatures().castTo(DataType.FLOAT));
+        ds.setLabels(ds.getLabels().castTo(DataType.FLOAT));
+        ds.setLabelsMaskArray(ds.getLabelsMaskArray().castTo(DataType.FLOAT));
+        for (int step = 0; step < c.steps(); step++) {
+            net.fit(ds);
+            double expected = c.json.get("steps").get(step).get("loss").asDouble();
+            assertEquals(expected, net.score(), 1e-5 * expected, "step " + (step + 1));
+        }
+    }
+
+    @Test
     void noneReductionIsRejected() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Dl4jLosses.of(FixtureMseLoss.of(Reduction.NONE)));

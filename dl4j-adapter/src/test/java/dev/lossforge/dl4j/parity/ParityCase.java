@@ -132,8 +132,16 @@ public final class ParityCase {
         return this;
     }
 
+    /** The networks' dtype (default DOUBLE, as PyTorch's float64 runs). */
+    private DataType dataType = DataType.DOUBLE;
+
+    public ParityCase dataType(DataType dataType) {
+        this.dataType = dataType;
+        return this;
+    }
+
     private NeuralNetConfiguration.Builder base() {
-        return new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(7).miniBatch(miniBatch)
+        return new NeuralNetConfiguration.Builder().dataType(dataType).seed(7).miniBatch(miniBatch)
                 .updater(new Sgd(json.get("lr").asDouble()));
     }
 
@@ -209,7 +217,7 @@ public final class ParityCase {
         for (Iterator<String> it = params.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             INDArray current = net.getParam(key);
-            net.setParam(key, array(params.get(key)).reshape(current.shape()));
+            net.setParam(key, array(params.get(key)).reshape(current.shape()).castTo(current.dataType()));
         }
     }
 
