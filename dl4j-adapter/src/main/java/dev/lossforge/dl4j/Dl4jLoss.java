@@ -171,6 +171,14 @@ public final class Dl4jLoss implements ILossFunction {
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         Prepared p = prepare(labels, preOutput, activationFn, mask);
+        try {
+            return scoreArray(p).muli(scale(p.minibatch)).reshape(p.rows, 1).castTo(preOutput.dataType());
+        } catch (IllegalArgumentException e) {
+            throw withLabelsHint(e, labels, preOutput);
+        }
+    }
+
+    private INDArray scoreArray(Prepared p) {
         INDArray shares = Nd4j.zeros(p.output.dataType(), p.rows);
         switch (p.maskKind) {
             case ELEMENT -> {
@@ -192,7 +200,7 @@ public final class Dl4jLoss implements ILossFunction {
             }
             default -> shares = rowShares(p.output, p.target, p.minibatch);
         }
-        return shares.muli(scale(p.minibatch)).reshape(p.rows, 1).castTo(preOutput.dataType());
+        return shares;
     }
 
     /** Each row's share of the reduced loss, from the unreduced one: exact for SUM and BATCHMEAN, by ratio for MEAN. */
@@ -229,6 +237,14 @@ public final class Dl4jLoss implements ILossFunction {
 
     private Evaluation evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean wantGradient) {
         Prepared p = prepare(labels, preOutput, activationFn, mask);
+        try {
+            return evaluate(p, preOutput, activationFn, wantGradient);
+        } catch (IllegalArgumentException e) {
+            throw withLabelsHint(e, labels, preOutput);
+        }
+    }
+
+    private Evaluation evaluate(Prepared p, INDArray preOutput, IActivation activationFn, boolean wantGradient) {
         double value;
         INDArray dOutput = null;
         switch (p.maskKind) {
@@ -388,6 +404,20 @@ public final class Dl4jLoss implements ILossFunction {
             return labels.dup('c').reshape(rows);
         }
         return labels.dup();
+    }
+
+    /**
+     * The loss's own error, with a hint when the labels look like DL4J's one-hot rows [N, C] but the loss takes
+     * class indices: the most common slip when moving a DL4J classifier to a PyTorch loss.
+     */
+    private IllegalArgumentException withLabelsHint(IllegalArgumentException e, INDArray labels, INDArray preOutput) {
+        boolean oneHotShaped = labels.rank() == 2 && labels.size(1) > 1 && labels.size(1) == preOutput.size(1);
+        if (!oneHotShaped || !loss.signature().inputs().get(1).index()) {
+            return e;
+        }
+        return new IllegalArgumentException(e.getMessage() + ". The labels " + Arrays.toString(labels.shape()) + " look like DL4J"
+                + " one-hot rows, but " + loss.name() + " takes class indices: expected labels [" + labels.size(0)
+                + ", 1] holding each row's class index (for one-hot labels: labels.argMax(1))", e);
     }
 
     private void checkArguments(INDArray labels, INDArray preOutput, IActivation activationFn) {

@@ -83,6 +83,17 @@ class LabelsTest {
     }
 
     @Test
+    void oneHotLabelsForAnIndexLossGetAHint() {
+        INDArray oneHot = Nd4j.createFromArray(new double[][] {{0, 0, 1}, {1, 0, 0}});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> crossEntropy().computeGradient(oneHot, LOGITS, IDENTITY, null));
+        // the loss's own message first, then the hint
+        assertTrue(e.getMessage().startsWith("CrossEntropyLoss: target has shape [2,3]"), e.getMessage());
+        assertTrue(e.getMessage().endsWith(". The labels [2, 3] look like DL4J one-hot rows, but CrossEntropyLoss takes class"
+                + " indices: expected labels [2, 1] holding each row's class index (for one-hot labels: labels.argMax(1))"), e.getMessage());
+    }
+
+    @Test
     void labelsWithTheWrongRowCountAreAClearError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> crossEntropy()
                 .computeScore(Nd4j.createFromArray(new double[][] {{1}, {0}, {2}}), LOGITS, IDENTITY, null, false));
