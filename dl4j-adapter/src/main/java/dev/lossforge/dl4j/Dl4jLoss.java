@@ -208,18 +208,17 @@ public final class Dl4jLoss implements ILossFunction {
         INDArray perElement = noneLoss.forward(output, target);
         INDArray perRow = perElement.rank() == 1 ? perElement.dup() : perElement.reshape(perElement.size(0), -1).sum(1);
         perRow = perRow.castTo(output.dataType());
-        switch (loss.reduction()) {
-            case SUM:
-                return perRow;
-            case BATCHMEAN:
-                return perRow.divi(minibatch);
-            default: {
+        return switch (loss.reduction()) {
+            case SUM -> perRow;
+            case BATCHMEAN -> perRow.divi(minibatch);
+            default -> {
                 // MEAN divides by a count or a sum of weights that the loss does not expose: recover it as a ratio
+                // (when the unreduced values sum to exactly 0, fall back to the element count: right if unweighted)
                 double reduced = loss.forward(output, target).getDouble(0);
                 double total = perRow.sumNumber().doubleValue();
-                return total != 0 ? perRow.muli(reduced / total) : perRow.divi(perElement.length());
+                yield total != 0 ? perRow.muli(reduced / total) : perRow.divi(perElement.length());
             }
-        }
+        };
     }
 
     // ---------------------------------------------------------------- the computation
