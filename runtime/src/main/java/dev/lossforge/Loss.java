@@ -35,4 +35,11 @@ public @interface Loss {
 
     /** Optional declared shape of the unreduced result, checked against what the body computes. */
     String result() default "";
+
+    /**
+     * The batch dim that may be left out, as PyTorch accepts unbatched inputs: with {@code optionalBatch = "N"}
+     * a call whose first input lacks its leading {@code N} is computed as a batch of one, and every input that
+     * declares a leading {@code N} must lack it too. Empty: every input must have all its declared dims.
+     */
+    String optionalBatch() default "";
 }

@@ -20,8 +20,17 @@ public record LossSignature(String lossName, List<Input> inputs, List<OptionInfo
      * @param name the parameter's name in the DSL method
      * @param shape the declared shape string
      * @param index whether it holds class indices (then it is not differentiable)
+     * @param noGrad whether it is a value the loss is not differentiable in ({@code @NoGrad})
      */
-    public record Input(String name, String shape, boolean index) {
+    public record Input(String name, String shape, boolean index, boolean noGrad) {
+        public Input(String name, String shape, boolean index) {
+            this(name, shape, index, false);
+        }
+
+        /** Whether {@code backward} returns a gradient for this input. */
+        public boolean differentiable() {
+            return !index && !noGrad;
+        }
     }
 
     /**

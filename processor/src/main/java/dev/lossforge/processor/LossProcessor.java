@@ -120,14 +120,15 @@ public final class LossProcessor extends AbstractProcessor {
             AnnotationMirror shape = Reporter.mirror(p, "Shape");
             AnnotationMirror index = Reporter.mirror(p, "Index");
             AnnotationMirror option = Reporter.mirror(p, "Option");
+            boolean noGrad = Reporter.mirror(p, "NoGrad") != null;
             params.add(new Param(p.getSimpleName().toString(), simpleType(p.asType().toString()),
                     shape == null ? null : string(shape, "value", ""),
                     index == null ? null : string(index, "value", ""),
                     option == null ? null : string(option, "defaultValue", ""),
-                    option == null ? null : string(option, "valid", "")));
+                    option == null ? null : string(option, "valid", ""), noGrad));
         }
         return new Declaration(pkg.getQualifiedName().toString(), className, type.getQualifiedName().toString(), methodName,
-                string(loss, "pred", ""), string(loss, "target", ""), string(loss, "result", ""), params,
+                string(loss, "pred", ""), string(loss, "target", ""), string(loss, "result", ""), string(loss, "optionalBatch", ""), params,
                 method.getModifiers().contains(Modifier.STATIC), simpleType(method.getReturnType().toString()));
     }
 

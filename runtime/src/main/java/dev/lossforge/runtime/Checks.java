@@ -96,9 +96,45 @@ public final class Checks {
         }
     }
 
-    /** A gradient in the dtype of the input it belongs to: HALF and BFLOAT16 inputs get gradients of their own dtype. */
+    /**
+     * A gradient in the shape and dtype of the input it belongs to: an unbatched input gets its batch dim of one
+     * dropped, and HALF and BFLOAT16 inputs get gradients of their own dtype.
+     */
     public static INDArray like(INDArray gradient, INDArray input) {
-        return gradient == null || gradient.dataType() == input.dataType() || !input.dataType().isFPType()
-                ? gradient : gradient.castTo(input.dataType());
+        if (gradient == null) {
+            return null;
+        }
+        INDArray shaped = java.util.Arrays.equals(gradient.shape(), input.shape()) ? gradient : gradient.reshape(input.shape());
+        return shaped.dataType() == input.dataType() || !input.dataType().isFPType() ? shaped : shaped.castTo(input.dataType());
+    }
+
+    /**
+     * Whether a call is unbatched: its first input has one dim fewer than {@code batchedRank}, the least rank
+     * its declared shape allows.
+     */
+    public static boolean unbatched(INDArray first, int batchedRank) {
+        return first != null && first.rank() == batchedRank - 1;
+    }
+
+    /** The inputs with a leading batch dim of one added to those that declare one ({@code batched[i]}). */
+    public static INDArray[] addBatchDim(INDArray[] inputs, boolean[] batched) {
+        INDArray[] out = inputs.clone();
+        for (int i = 0; i < out.length && i < batched.length; i++) {
+            if (batched[i] && out[i] != null) {
+                long[] shape = new long[out[i].rank() + 1];
+                shape[0] = 1;
+                System.arraycopy(out[i].shape(), 0, shape, 1, out[i].rank());
+                out[i] = out[i].reshape(shape);
+            }
+        }
+        return out;
+    }
+
+    /** An unbatched call's result: the unreduced loss loses its batch dim of one; a reduced one is unchanged. */
+    public static INDArray dropBatchDim(INDArray value, dev.lossforge.Reduction reduction) {
+        if (reduction != dev.lossforge.Reduction.NONE || value.rank() == 0) {
+            return value;
+        }
+        return value.reshape(java.util.Arrays.copyOfRange(value.shape(), 1, value.rank()));
     }
 }

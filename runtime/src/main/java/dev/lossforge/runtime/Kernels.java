@@ -504,6 +504,26 @@ public final class Kernels {
         return reshaped.broadcast(shape);
     }
 
+    /**
+     * {@code t} scaled by the 1-D {@code weights} along {@code dim}: {@code t[n, c, ...] * weights[c]} for dim 1,
+     * where plain broadcasting would align the weights with the last dim. A scalar weight scales everything.
+     */
+    public static INDArray scaleAlong(INDArray t, int dim, INDArray weights) {
+        if (weights.rank() == 0) {
+            return mul(t, weights);
+        }
+        int axis = normalize(t.rank(), dim);
+        long[] shape = new long[t.rank()];
+        Arrays.fill(shape, 1);
+        shape[axis] = weights.length();
+        return mul(t, weights.reshape(shape));
+    }
+
+    /** 1 where {@code index} picks the entry along {@code dim} of a tensor shaped like {@code like}, else 0. */
+    public static INDArray pickMask(INDArray like, int dim, INDArray index) {
+        return gatherBackward(Nd4j.onesLike(index).castTo(like.dataType()), like.shape(), dim, index, Long.MIN_VALUE);
+    }
+
     // ---------------------------------------------------------------- indexing
 
     /**
@@ -648,7 +668,18 @@ public final class Kernels {
         return out;
     }
 
+    /**
+     * Both operands in one dtype and one shape. The dtype is a's, unless a is not floating point (a mask made
+     * from class indices) and b is: masks take the values' dtype, so they never change a computation's precision.
+     */
     private static INDArray[] broadcast(INDArray a, INDArray b) {
+        if (a.dataType() != b.dataType()) {
+            if (!a.dataType().isFPType() && b.dataType().isFPType()) {
+                a = a.castTo(b.dataType());
+            } else {
+                b = b.castTo(a.dataType());
+            }
+        }
         if (Arrays.equals(a.shape(), b.shape())) {
             return new INDArray[] {a, b};
         }

@@ -38,6 +38,9 @@ public final class Reductions {
         }
         INDArray g = gradOutput.dataType() == loss.dataType() ? gradOutput : gradOutput.castTo(loss.dataType());
         if (reduction == Reduction.NONE) {
+            if (g.length() == loss.length() && loss.rank() == g.rank() + 1 && loss.size(0) == 1) {
+                g = g.reshape(loss.shape()); // an unbatched call: the loss was computed as a batch of one
+            }
             if (!Arrays.equals(g.shape(), loss.shape())) {
                 throw new IllegalArgumentException(lossName + ": gradOutput has shape " + ShapeBinder.format(g.shape())
                         + " but the unreduced loss (reduction NONE) has shape " + ShapeBinder.format(loss.shape()));

@@ -144,6 +144,17 @@ public final class LossWriter {
         type.addField(FieldSpec.builder(String[].class, "VALUE_NAMES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("{$L}", valueInputs.stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
                 .build());
+        if (model.optionalBatch() != null) {
+            type.addField(FieldSpec.builder(int.class, "BATCHED_RANK", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .addJavadoc("The least rank of a batched first input; one less means an unbatched call.\n")
+                    .initializer("$L", model.inputs().get(0).shape().dims().stream().filter(d -> !(d instanceof dev.lossforge.shape.ShapeSpec.Variadic)).count())
+                    .build());
+            type.addField(FieldSpec.builder(boolean[].class, "HAS_BATCH_DIM", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .addJavadoc("Which inputs declare the leading batch dim $L.\n", model.optionalBatch())
+                    .initializer("{$L}", model.inputs().stream().map(in -> Boolean.toString(!in.shape().dims().isEmpty()
+                            && in.shape().dims().get(0).toString().equals(model.optionalBatch()))).collect(Collectors.joining(", ")))
+                    .build());
+        }
         for (Input in : model.inputs()) {
             type.addField(FieldSpec.builder(SHAPE_SPEC, shapeConstant(in.name()), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                     .initializer("$T.parse($S)", SHAPE_SPEC, in.shape().source()).build());
@@ -157,7 +168,7 @@ public final class LossWriter {
         CodeBlock.Builder inputs = CodeBlock.builder();
         for (int i = 0; i < model.inputs().size(); i++) {
             Input in = model.inputs().get(i);
-            inputs.add(i == 0 ? "" : ",\n").add("new $T.Input($S, $S, $L)", LOSS_SIGNATURE, in.name(), in.shape().source(), in.index());
+            inputs.add(i == 0 ? "" : ",\n").add("new $T.Input($S, $S, $L, $L)", LOSS_SIGNATURE, in.name(), in.shape().source(), in.index(), in.noGrad());
         }
         CodeBlock.Builder options = CodeBlock.builder();
         for (int i = 0; i < model.options().size(); i++) {
@@ -218,8 +229,9 @@ public final class LossWriter {
         body.prologue();
         Node loss = model.loss();
         body.compute(java.util.Arrays.asList(loss, model.meanWeights()));
-        body.code.addStatement("return $T.reduce(reduction, $L, $L, $L)", REDUCTIONS, body.ref(loss),
+        body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(loss),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), model.inputs().get(0).name());
+        body.code.addStatement(model.optionalBatch() == null ? "return value" : "return unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
         return MethodSpec.methodBuilder("forward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .varargs().addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY).addCode(body.code.build()).build();
     }
@@ -240,6 +252,9 @@ public final class LossWriter {
         body.gradients();
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), model.inputs().get(0).name());
+        if (model.optionalBatch() != null) {
+            body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
+        }
         body.code.addStatement("return new $T(value, $L)", LOSS_AND_GRADIENTS, body.gradientArray());
         return MethodSpec.methodBuilder("forwardBackward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addJavadoc("Forward and backward in one pass, sharing every intermediate.\n")
@@ -310,7 +325,14 @@ public final class LossWriter {
             names.newName("gradOutput", "gradOutput");
             names.newName("in", "in");
             names.newName("value", "value");
-            code.addStatement("$T[] in = prepare(inputs)", INDARRAY);
+            names.newName("unbatched", "unbatched");
+            if (model.optionalBatch() != null) {
+                code.add("// PyTorch's unbatched inputs are computed as a batch of one\n");
+                code.addStatement("boolean unbatched = inputs != null && inputs.length > 0 && $T.unbatched(inputs[0], BATCHED_RANK)", CHECKS);
+                code.addStatement("$T[] in = prepare(unbatched ? $T.addBatchDim(inputs, HAS_BATCH_DIM) : inputs)", INDARRAY, CHECKS);
+            } else {
+                code.addStatement("$T[] in = prepare(inputs)", INDARRAY);
+            }
             int slot = 0;
             for (Input input : model.inputs()) {
                 locals.put(input.node(), names.newName(input.name(), input.node()));
@@ -370,7 +392,7 @@ public final class LossWriter {
             List<CodeBlock> parts = new ArrayList<>();
             for (int i = 0; i < model.inputs().size(); i++) {
                 Input in = model.inputs().get(i);
-                parts.add(in.index() ? CodeBlock.of("null") : CodeBlock.of("$T.like($L, inputs[$L])", CHECKS, ref(gradients.inputGradients().get(in.name())), i));
+                parts.add(!in.differentiable() ? CodeBlock.of("null") : CodeBlock.of("$T.like($L, inputs[$L])", CHECKS, ref(gradients.inputGradients().get(in.name())), i));
             }
             return CodeBlock.of("new $T[] {$L}", INDARRAY, CodeBlock.join(parts, ", "));
         }

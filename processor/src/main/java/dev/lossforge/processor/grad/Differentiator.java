@@ -21,7 +21,7 @@ import java.util.Set;
  */
 public final class Differentiator {
     /** Ops whose derivative rule already returns a gradient in the argument's own shape. */
-    private static final Set<Op> SHAPE_CHANGING = Set.of(Op.SUM, Op.MEAN, Op.LOGSUMEXP, Op.GATHER, Op.TAKE, Op.WEIGHTED);
+    private static final Set<Op> SHAPE_CHANGING = Set.of(Op.SUM, Op.MEAN, Op.LOGSUMEXP, Op.GATHER, Op.TAKE, Op.WEIGHTED, Op.SCALE_ALONG);
 
     /**
      * The gradient of each differentiable input, by name; every node in the result is built in one graph.
@@ -62,7 +62,7 @@ public final class Differentiator {
         Map<String, Node> inputGradients = new LinkedHashMap<>();
         Map<Node, Node> gradientOf = new IdentityHashMap<>();
         for (Input in : model.inputs()) {
-            if (in.index()) {
+            if (!in.differentiable()) {
                 continue;
             }
             Node g = grads.get(in.node());
@@ -79,7 +79,7 @@ public final class Differentiator {
     private static Map<Node, Boolean> dependsOnDifferentiableInput(List<Node> order, LossModel model) {
         Map<Node, Boolean> live = new IdentityHashMap<>();
         for (Input in : model.inputs()) {
-            live.put(in.node(), !in.index());
+            live.put(in.node(), in.differentiable());
         }
         for (Node n : order) {
             if (!live.containsKey(n)) {

@@ -127,6 +127,12 @@ public final class Graph {
 
     public Node where(int[] dims, Node... args) { return op(Op.WHERE, dims, args); }
 
+    public Node choose(Node... args) { return op(Op.CHOOSE, args); }
+
+    public Node zerosLike(Node... args) { return op(Op.ZEROS_LIKE, args); }
+
+    public Node scaleAlong(int[] dims, Node... args) { return op(Op.SCALE_ALONG, dims, args); }
+
     public Node add(Node a, Node b) { return op(Op.ADD, a, b); }
 
     public Node sub(Node a, Node b) { return op(Op.SUB, a, b); }

@@ -17,10 +17,11 @@ import java.util.List;
  * @param meanWeights what MEAN divides by (from {@code weighted(loss, w)}), or null for the element count
  * @param result the declared result shape, or null
  * @param bodyLines the DSL method's statements, as javac prints them, for the generated class's comment
+ * @param optionalBatch the batch dim that unbatched calls leave out ({@code @Loss(optionalBatch)}), or null
  */
 public record LossModel(String packageName, String className, String declaringType, String methodName,
         List<Input> inputs, List<OptionParam> options, Node loss, Node meanWeights, ShapeSpec result,
-        Tree resultTree, List<String> bodyLines) {
+        Tree resultTree, List<String> bodyLines, String optionalBatch) {
 
     public LossModel {
         inputs = List.copyOf(inputs);
@@ -32,10 +33,15 @@ public record LossModel(String packageName, String className, String declaringTy
      * @param name the parameter name
      * @param shape the declared shape
      * @param index whether it holds class indices
+     * @param noGrad whether it is a value the loss is not differentiable in
      * @param indexDomain the dim it indexes ({@code @Index("C")}), or null
      * @param node its leaf in the graph
      */
-    public record Input(String name, ShapeSpec shape, boolean index, String indexDomain, Node node) {
+    public record Input(String name, ShapeSpec shape, boolean index, boolean noGrad, String indexDomain, Node node) {
+        /** Whether backward returns a gradient for it. */
+        public boolean differentiable() {
+            return !index && !noGrad;
+        }
     }
 
     /**

@@ -94,6 +94,10 @@ public enum Op {
     WHERE("where", "TTT", Op::broadcast3, "Kernels.where($0, $1, $2)",
             (b, out, g) -> new Node[] {null, passWhere(b, out.arg(0), g), b.where(out.arg(0), b.scalar(0.0), g)}),
 
+    /** {@code condition ? x : y} on a number or boolean option; the gradient goes to the branch chosen */
+    CHOOSE(null, "STT", Op::chooseShape, "($0 ? $1 : $2)",
+            (b, out, g) -> new Node[] {null, b.choose(out.arg(0), g, b.zerosLike(g)), b.choose(out.arg(0), b.zerosLike(g), g)}),
+
     // ------------------------------------------------------------------ reductions
     SUM("sum", "TD", Op::reduce, "Kernels.sum($0$dimsArg)",
             (b, out, g) -> new Node[] {b.sumBackward(out.dims(), g, out.arg(0))}),
@@ -115,6 +119,11 @@ public enum Op {
             (b, out, g) -> new Node[] {b.gatherBackward(out.dims(), g, out.arg(0), out.arg(1), out.arg(2)), null, null}),
     /** weights[index]; not differentiable in the weights (they are options) */
     TAKE("take", "TIS", Op::take, "Kernels.take($0, $1, (long) ($2))", null),
+    /** t scaled by the 1-D weights along dim (t[n,c,..] * w[c] for dim 1); not differentiable in the weights */
+    SCALE_ALONG("scaleAlong", "TdT", Op::scaleAlongShape, "Kernels.scaleAlong($0, $dim, $1)",
+            (b, out, g) -> new Node[] {b.scaleAlong(out.dims(), g, out.arg(1)), null}),
+    /** 1 where index picks the entry along dim of a tensor shaped like t, else 0 (a mask, not differentiable) */
+    PICK_MASK("pickMask", "TdI", Op::pickMaskShape, "Kernels.pickMask($0, $dim, $1)", null),
     /** marks the loss as weighted: MEAN divides by sum(weights) */
     WEIGHTED("weighted", "TT", Op::weighted, "$0",
             (b, out, g) -> new Node[] {g, null}),
@@ -177,6 +186,11 @@ public enum Op {
      */
     public String precondition() {
         return this == BINARY_CROSS_ENTROPY ? "probabilities" : null;
+    }
+
+    /** Comparisons may take class indices: {@code ne(target, ignoreIndex)} is a mask. */
+    public boolean acceptsIndices() {
+        return this == GT || this == GE || this == LT || this == LE || this == EQ || this == NE;
     }
 
     /** The DSL word for {@code name}, or null. */
@@ -243,6 +257,30 @@ public enum Op {
             throw new ShapeError(Diag.INDEX_DOMAIN, n.arg(1).text(), domain, 0, w, w.prefix().get(0));
         }
         return a.get(1);
+    }
+
+    private static SymShape chooseShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        return broadcast(a.get(1), a.get(2));
+    }
+
+    private static SymShape scaleAlongShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        SymShape t = a.get(0);
+        SymShape w = a.get(1);
+        String along = ShapeRules.dimAt(t, ShapeRules.locate(t, n.dims()[0]));
+        if (!w.isScalar() && (w.hasVariadic() || w.fixedRank() != 1
+                || !w.prefix().get(0).equals(along) && !SymShape.isWildcard(w.prefix().get(0)) && !SymShape.isWildcard(along))) {
+            throw new ShapeError(Diag.SHAPE_MISMATCH, "the weights of scaleAlong(_, " + n.dims()[0] + ", _)", "(" + along + ")", w);
+        }
+        return t;
+    }
+
+    private static SymShape pickMaskShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        SymShape t = a.get(0);
+        SymShape expected = ShapeRules.drop(t, n.dims()[0]);
+        if (!ShapeRules.sameShape(expected, a.get(1))) {
+            throw new ShapeError(Diag.SHAPE_MISMATCH, "the index of pickMask(_, " + n.dims()[0] + ", _)", expected, a.get(1));
+        }
+        return t;
     }
 
     private static SymShape weighted(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {

@@ -61,11 +61,11 @@ public final class LossParser {
 
     /** The method's declaration as read from its annotations, before the body. */
     public record Declaration(String packageName, String className, String declaringType, String methodName,
-            String pred, String target, String result, List<Param> params, boolean isStatic, String returnType) {
+            String pred, String target, String result, String optionalBatch, List<Param> params, boolean isStatic, String returnType) {
     }
 
     /** One parameter with its LossForge annotations ({@code null} where absent). */
-    public record Param(String name, String type, String shape, String index, String optionDefault, String optionValid) {
+    public record Param(String name, String type, String shape, String index, String optionDefault, String optionValid, boolean noGrad) {
         boolean isOption() {
             return optionDefault != null;
         }
@@ -108,7 +108,7 @@ public final class LossParser {
                     : parseShape(shapeText, null, "Loss", attribute);
             Node leaf = graph.input(p.name(), paramTree);
             String domain = p.index() == null || p.index().isEmpty() ? null : p.index();
-            Input input = new Input(p.name(), shape, p.index() != null, domain, leaf);
+            Input input = new Input(p.name(), shape, p.index() != null, p.noGrad(), domain, leaf);
             inputs.add(input);
             inputsByName.put(p.name(), input);
             tensors.put(p.name(), leaf);
@@ -136,7 +136,8 @@ public final class LossParser {
             tree.getBody().getStatements().forEach(s -> lines.add(s.toString().trim() + (s instanceof VariableTree ? ";" : "")));
         }
         LossModel model = new LossModel(decl.packageName(), decl.className(), decl.declaringType(), decl.methodName(),
-                inputs, options, returned[0], returned[1], result, tree, lines);
+                inputs, options, returned[0], returned[1], result, tree, lines,
+                decl.optionalBatch().isEmpty() ? null : decl.optionalBatch());
         return new Result(model, problems);
     }
 
@@ -290,12 +291,11 @@ public final class LossParser {
                 refused.add(name);
             }
         } else {
-            Tree offender = unwrap(init).getKind() == Tree.Kind.LAMBDA_EXPRESSION || unwrap(init).getKind() == Tree.Kind.MEMBER_REFERENCE
-                    ? unwrap(init) : v.getType();
-            String what = offender != v.getType() ? describe(offender)
-                    : v.getType().getKind() == Tree.Kind.ARRAY_TYPE ? "an array ('" + type + " " + name + "')"
-                    : "a local of type " + type;
-            problems.add(Problem.at(offender, Diag.UNSUPPORTED.format(what, offender != v.getType()
+            boolean function = unwrap(init).getKind() == Tree.Kind.LAMBDA_EXPRESSION || unwrap(init).getKind() == Tree.Kind.MEMBER_REFERENCE;
+            boolean array = v.getType().getKind() == Tree.Kind.ARRAY_TYPE;
+            Tree offender = function ? unwrap(init) : array ? v : v.getType();
+            String what = function ? describe(offender) : array ? "an array ('" + type + " " + name + "')" : "a local of type " + type;
+            problems.add(Problem.at(offender, Diag.UNSUPPORTED.format(what, function
                     ? "a body computes tensors and numbers only: write the expression out where it is used"
                     : "locals are Tensor or numbers")));
             refused.add(name);
@@ -361,6 +361,15 @@ public final class LossParser {
             problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e) + " (" + e + ")",
                     "a tensor expression is a parameter, a local, or a call such as exp(x) or x.add(y)")));
             return null;
+        }
+        if (e instanceof ConditionalExpressionTree c) {
+            String condition = number(c.getCondition());
+            Node ifTrue = tensor(c.getTrueExpression());
+            Node ifFalse = tensor(c.getFalseExpression());
+            if (condition == null || ifTrue == null || ifFalse == null) {
+                return null;
+            }
+            return graph.apply(Op.CHOOSE, List.of(graph.scalar(condition, c.getCondition()), ifTrue, ifFalse), new int[0], c, null);
         }
         if (e instanceof LiteralTree || e instanceof UnaryTree u && isNumeric(u)) {
             problems.add(Problem.at(e, Diag.TENSOR_EXPECTED.format("this", e.toString()) + "; wrap it as constant(" + e + ")"));
@@ -436,12 +445,13 @@ public final class LossParser {
             ExpressionTree arg = args.get(i);
             switch (kind) {
                 case 'T' -> {
-                    Node n = valueTensor(arg, op.dslName() + "(...)");
+                    Node n = op.acceptsIndices() ? tensor(arg) : valueTensor(arg, op.dslName() + "(...)");
                     ok &= n != null;
                     nodes.add(n);
                 }
                 case 'X' -> {
-                    Node n = isNumberExpression(arg) ? scalarNode(arg) : valueTensor(arg, op.dslName() + "(...)");
+                    Node n = isNumberExpression(arg) ? scalarNode(arg)
+                            : op.acceptsIndices() ? tensor(arg) : valueTensor(arg, op.dslName() + "(...)");
                     ok &= n != null;
                     nodes.add(n);
                 }
