@@ -1,6 +1,8 @@
 package dev.lossforge.processor.diag;
 
 import com.sun.source.tree.CompilationUnitTree;
+import com.sun.source.tree.MethodInvocationTree;
+import com.sun.source.tree.Tree;
 import com.sun.source.util.Trees;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +31,7 @@ public final class Reporter {
         for (Problem p : problems) {
             if (p.tree() != null && trees != null) {
                 CompilationUnitTree unit = trees.getPath(method).getCompilationUnit();
-                trees.printMessage(Kind.ERROR, p.fullText(), p.tree(), unit);
+                trees.printMessage(Kind.ERROR, p.fullText(), anchor(p.tree()), unit);
             } else {
                 Element target = p.annotationValueOf() == null ? method : parameter(method, p.annotationValueOf());
                 AnnotationMirror mirror = mirror(target, p.annotation());
@@ -43,6 +45,15 @@ public final class Reporter {
                 }
             }
         }
+    }
+
+    /**
+     * Where the caret goes for a problem with {@code tree}. javac puts a call's position at its '(';
+     * LossForge, like javac's own errors, puts it under the called name: the '.' of {@code a.sub(b)}, the
+     * {@code s} of {@code sum(x, 1)}.
+     */
+    static Tree anchor(Tree tree) {
+        return tree instanceof MethodInvocationTree call ? call.getMethodSelect() : tree;
     }
 
     public void error(Element element, String message) {

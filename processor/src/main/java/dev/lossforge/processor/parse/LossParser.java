@@ -93,6 +93,7 @@ public final class LossParser {
             if (!p.type().equals("Tensor")) {
                 problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("parameter '" + p.name() + "' is " + article(p.type()) + " " + p.type()
                         + "; a loss takes Tensor inputs, and numbers, strings or optional tensors as @Option parameters")));
+                refused.add(p.name());
                 continue;
             }
             String shapeText = tensorIndex == 0 ? decl.pred() : tensorIndex == 1 && !decl.target().isEmpty() ? decl.target() : p.shape();
@@ -101,6 +102,7 @@ public final class LossParser {
             if (shapeText == null) {
                 problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("tensor parameter '" + p.name()
                         + "' has no declared shape: the first two take @Loss(pred = ..., target = ...), the others @Shape(\"...\")")));
+                refused.add(p.name());
                 continue;
             }
             ShapeSpec shape = attribute == null
@@ -184,6 +186,7 @@ public final class LossParser {
         } else if (!type.equals("String")) {
             problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("option '" + p.name() + "' has type " + type
                     + "; options are double, float, int, long, boolean, String or Tensor")));
+            refused.add(p.name());
         } else {
             strings.add(p.name());
         }
@@ -565,7 +568,7 @@ public final class LossParser {
                 return null;
             }
             if (tensors.containsKey(name)) {
-                problems.add(Problem.at(e, Diag.SCALAR_EXPECTED.format("this argument", name)));
+                problems.add(Problem.at(e, Diag.SCALAR_EXPECTED.format("this", name)));
                 return null;
             }
             problems.add(Problem.at(e, Diag.UNKNOWN_NAME.format(name)));
@@ -602,7 +605,7 @@ public final class LossParser {
             }
             return "Math." + ms.getIdentifier() + "(" + String.join(", ", args) + ")";
         } else if (e instanceof MethodInvocationTree) {
-            problems.add(Problem.at(e, Diag.SCALAR_EXPECTED.format("this argument", "'" + e + "'")));
+            problems.add(Problem.at(e, Diag.SCALAR_EXPECTED.format("this", "'" + e + "'")));
             return null;
         }
         problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e) + " as a number", "numbers are literals, numeric options and arithmetic on them")));

@@ -1,5 +1,8 @@
 package dev.lossforge.processor.shape;
 
+import com.sun.source.tree.ExpressionTree;
+import com.sun.source.tree.MemberSelectTree;
+import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.Tree;
 import dev.lossforge.processor.diag.Diag;
 import dev.lossforge.processor.diag.Problem;
@@ -70,7 +73,7 @@ public final class ShapeInference {
                         shapes.put(n, n.op().shapeRule().apply(n, argShapes, context));
                         recordIndexUse(n, argShapes, indexUses);
                     } catch (ShapeError e) {
-                        problems.add(Problem.at(n.source(), e.getMessage(), operandLines(n, argShapes, model, e.details())));
+                        problems.add(Problem.at(culprit(n, e), e.getMessage(), operandLines(n, argShapes, model, e.details())));
                     }
                 }
             }
@@ -97,6 +100,51 @@ public final class ShapeInference {
         }
     }
 
+    /**
+     * The expression to put the caret under: the dim argument a dim error is about, the index a gather
+     * refuses, the weights a take refuses; else the call itself.
+     */
+    private static Tree culprit(Node n, ShapeError e) {
+        Tree call = n.source();
+        if (!(call instanceof MethodInvocationTree)) {
+            return call;
+        }
+        String sig = n.op().signature();
+        int firstDim = Math.max(sig.indexOf('d'), sig.indexOf('D'));
+        int[] dims = n.dims();
+        if (e.dim() != null && firstDim >= 0) {
+            int k = e.dimIndex();
+            for (int i = 0; k < 0 && i < dims.length; i++) {
+                if (dims[i] == e.dim()) {
+                    k = i;
+                }
+            }
+            return argument((MethodInvocationTree) call, n.op(), firstDim + Math.max(k, 0));
+        }
+        if (n.op() == Op.GATHER && e.diag() == Diag.INDEX_DOMAIN && firstDim >= 0) {
+            return argument((MethodInvocationTree) call, n.op(), firstDim);
+        }
+        if (n.op() == Op.GATHER && e.diag() == Diag.SHAPE_MISMATCH) {
+            return argument((MethodInvocationTree) call, n.op(), sig.indexOf('I'));
+        }
+        if (n.op() == Op.TAKE) {
+            return argument((MethodInvocationTree) call, n.op(), 0);
+        }
+        return call;
+    }
+
+    /** The call's argument at signature position {@code i} (a Tensor method's receiver is position 0). */
+    private static Tree argument(MethodInvocationTree call, Op op, int i) {
+        List<? extends ExpressionTree> args = call.getArguments();
+        if (op.isTensorMethod()) {
+            if (i == 0) {
+                return call.getMethodSelect() instanceof MemberSelectTree ms ? ms.getExpression() : call;
+            }
+            i--;
+        }
+        return i >= 0 && i < args.size() ? args.get(i) : call;
+    }
+
     private static String ignoreOf(Node scalar) {
         return "Long.MIN_VALUE".equals(scalar.text()) ? null : scalar.text();
     }
@@ -112,7 +160,12 @@ public final class ShapeInference {
         List<String> labels = new ArrayList<>();
         for (Node a : n.args()) {
             labels.add(label(a));
-            width = Math.max(width, labels.get(labels.size() - 1).length());
+            if (a.op() != Op.SCALAR) {
+                width = Math.max(width, labels.get(labels.size() - 1).length());
+            }
+        }
+        if (!hints.isEmpty()) {
+            width = Math.max(width, "hint  ".length()); // keeps "hint   :" aligned with the operands
         }
         for (int i = 0; i < n.args().size(); i++) {
             Node a = n.args().get(i);
@@ -139,6 +192,10 @@ public final class ShapeInference {
     }
 
     private static String origin(Node a, LossModel model) {
+        if (a.op() == Op.OPTION_TENSOR) {
+            OptionParam o = model.options().stream().filter(p -> p.name().equals(a.text())).findFirst().orElse(null);
+            return o == null || o.shape() == null ? "" : "   from @Shape(\"" + o.shape().source() + "\")";
+        }
         if (a.op() != Op.INPUT) {
             return "";
         }

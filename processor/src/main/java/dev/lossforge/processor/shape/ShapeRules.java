@@ -19,7 +19,10 @@ public final class ShapeRules {
         if (b.isScalar()) return a;
         if (a.hasVariadic() && b.hasVariadic()) {
             if (!a.variadic().equals(b.variadic()) || a.suffix().size() != b.suffix().size()) {
-                throw new ShapeError(Diag.BROADCAST, a, b, "*" + a.variadic(), b.hasVariadic() ? "*" + b.variadic() : "");
+                List<String> hint = a.isAnonymousVariadic() || b.isAnonymousVariadic()
+                        ? List.of("hint   : each '*' stands for its own dims; name both, as '*d', to declare them the same")
+                        : List.of();
+                throw new ShapeError(hint, Diag.BROADCAST, a, b, a.variadicLabel(), b.variadicLabel());
             }
             return new SymShape(rightAligned(a.prefix(), b.prefix(), a, b), a.variadic(), rightAligned(a.suffix(), b.suffix(), a, b));
         }
@@ -32,7 +35,7 @@ public final class ShapeRules {
             List<String> suffix = rightAligned(v.suffix(), tail, a, b);
             for (String extra : fixed.subList(0, fixed.size() - overlap)) {
                 if (!extra.equals("1")) {
-                    throw new ShapeError(Diag.BROADCAST, a, b, extra, "the variadic *" + v.variadic());
+                    throw new ShapeError(Diag.BROADCAST, a, b, extra, "the variadic " + v.variadicLabel());
                 }
             }
             return new SymShape(v.prefix(), v.variadic(), suffix);
@@ -100,14 +103,14 @@ public final class ShapeRules {
         if (dim >= 0) {
             if (dim < s.prefix().size()) return new Position(true, dim);
             if (!s.hasVariadic() && dim < s.fixedRank()) return new Position(false, dim - s.prefix().size());
-            if (s.hasVariadic()) throw new ShapeError(Diag.DIM_VARIADIC, dim, s, "*" + s.variadic());
-            throw new ShapeError(Diag.DIM_RANGE, dim, "a tensor of shape", s);
+            if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
+            throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
         }
         int fromEnd = -dim;
         if (fromEnd <= s.suffix().size()) return new Position(false, s.suffix().size() - fromEnd);
         if (!s.hasVariadic() && fromEnd <= s.fixedRank()) return new Position(true, s.prefix().size() - (fromEnd - s.suffix().size()));
-        if (s.hasVariadic()) throw new ShapeError(Diag.DIM_VARIADIC, dim, s, "*" + s.variadic());
-        throw new ShapeError(Diag.DIM_RANGE, dim, "a tensor of shape", s);
+        if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
+        throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
     }
 
     public static String dimAt(SymShape s, Position p) {
@@ -119,8 +122,18 @@ public final class ShapeRules {
         List<String> prefix = new ArrayList<>(s.prefix());
         List<String> suffix = new ArrayList<>(s.suffix());
         List<Position> positions = new ArrayList<>();
-        for (int d : dims) {
-            positions.add(locate(s, d));
+        for (int k = 0; k < dims.length; k++) {
+            Position p;
+            try {
+                p = locate(s, dims[k]);
+            } catch (ShapeError e) {
+                throw e.atDimIndex(k);
+            }
+            int earlier = positions.indexOf(p);
+            if (earlier >= 0) {
+                throw ShapeError.atDim(dims[k], Diag.DIM_REPEATED, dims[k], dims[earlier], s).atDimIndex(k);
+            }
+            positions.add(p);
         }
         // remove from the highest index down so earlier indices stay valid
         positions.sort((p, q) -> Integer.compare(q.index(), p.index()));

@@ -39,14 +39,39 @@ public record SymShape(List<String> prefix, String variadic, List<String> suffix
                 continue;
             }
             String dim = d instanceof ShapeSpec.Wildcard ? "_" + (++wildcards)
-                    : d instanceof ShapeSpec.Broadcastable b ? b.name() : d.toString();
+                    : d instanceof ShapeSpec.Broadcastable b ? b.name()
+                    : d instanceof ShapeSpec.Expr e ? render(e, 0) : d.toString();
             (variadic == null ? prefix : suffix).add(dim);
         }
         return new SymShape(prefix, variadic, suffix);
     }
 
+    /**
+     * A dim expression as a canonical string: no spaces, parentheses only where they matter, so that
+     * {@code (C-1)*2} and {@code C-1*2} (which is C-2) differ, and {@code C - 1} equals {@code C-1}.
+     */
+    private static String render(ShapeSpec.Expr e, int outer) {
+        if (!(e instanceof ShapeSpec.BinOp op)) {
+            return e.toString();
+        }
+        int prec = op.op() == '*' ? 2 : 1;
+        // a right operand of the same precedence needs parentheses after '-': C-(A-B) is not C-A-B
+        String text = render(op.left(), prec) + op.op() + render(op.right(), op.op() == '-' ? prec + 1 : prec);
+        return prec < outer ? "(" + text + ")" : text;
+    }
+
     public boolean hasVariadic() {
         return variadic != null;
+    }
+
+    /** Whether the variadic is an anonymous {@code *}, which is never the same as another. */
+    public boolean isAnonymousVariadic() {
+        return variadic != null && variadic.matches("\\*\\d+");
+    }
+
+    /** The variadic as the user wrote it: {@code *} or {@code *d}; null when there is none. */
+    public String variadicLabel() {
+        return variadic == null ? null : isAnonymousVariadic() ? "*" : "*" + variadic;
     }
 
     /** The number of dims when there is no variadic. */
@@ -74,7 +99,7 @@ public record SymShape(List<String> prefix, String variadic, List<String> suffix
         List<String> parts = new ArrayList<>();
         prefix.forEach(d -> parts.add(isWildcard(d) ? "_" : d));
         if (variadic != null) {
-            parts.add(variadic.matches("\\*\\d+") ? "*" : "*" + variadic);
+            parts.add(variadicLabel());
         }
         suffix.forEach(d -> parts.add(isWildcard(d) ? "_" : d));
         return "(" + String.join(",", parts) + ")";
