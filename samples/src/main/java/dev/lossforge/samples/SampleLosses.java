@@ -38,9 +38,8 @@ final class SampleLosses {
         // log p of the true class, from logits, computed stably by logSoftmax
         Tensor logP = gather(logSoftmax(input, 1), 1, target);
         Tensor p = exp(logP);
-        // (1 - p)^gamma, written as (-p + 1) because the processor (0.1.0-SNAPSHOT) emits uncompilable code for a
-        // constant on the left of sub, as in constant(1.0).sub(p)
-        Tensor focusing = p.neg().add(1.0).pow(gamma);
+        // (1 - p)^gamma: near 0 for examples the model already gets right
+        Tensor focusing = constant(1.0).sub(p).pow(gamma);
         return focusing.mul(logP).neg().mul(take(alpha, target));
     }
 }
