@@ -114,6 +114,46 @@ public final class Ops {
         return Tensor.of(Kernels.take(weights.value(), index.value(), ignoreIndex));
     }
 
+    /** PyTorch's smooth L1 of {@code input - target}, a primitive with PyTorch's own gradient. */
+    public static Tensor smoothL1(Tensor input, Tensor target, double beta) {
+        return Tensor.of(Kernels.smoothL1(input.value(), target.value(), beta));
+    }
+
+    /** PyTorch's Huber loss of {@code input - target}, a primitive with PyTorch's own gradient. */
+    public static Tensor huber(Tensor input, Tensor target, double delta) {
+        return Tensor.of(Kernels.huber(input.value(), target.value(), delta));
+    }
+
+    /** {@code t} scaled by the 1-D {@code weights} along {@code dim}: {@code t[n, c, ...] * weights[c]} for dim 1. */
+    public static Tensor scaleAlong(Tensor t, int dim, Tensor weights) {
+        return Tensor.of(Kernels.scaleAlong(t.value(), dim, weights.value()));
+    }
+
+    /** 1 where {@code index} picks the entry along {@code dim} of a tensor shaped like {@code like}, else 0. */
+    public static Tensor pickMask(Tensor like, int dim, Tensor index) {
+        return Tensor.of(Kernels.pickMask(like.value(), dim, index.value()));
+    }
+
+    /** {@code t} with a size-1 dim inserted at {@code dim}, as PyTorch's unsqueeze. */
+    public static Tensor unsqueeze(Tensor t, int dim) {
+        return Tensor.of(Kernels.unsqueeze(t.value(), dim));
+    }
+
+    /** The p-norm over {@code dim}, dropping it, as {@code torch.norm(t, p, dim)}. */
+    public static Tensor norm(Tensor t, double p, int dim) {
+        return Tensor.of(Kernels.norm(t.value(), p, dim));
+    }
+
+    /** {@code max(t, lo)} whose gradient passes through unchanged (PyTorch's clamp under {@code no_grad}). */
+    public static Tensor clampMinStraightThrough(Tensor t, double lo) {
+        return Tensor.of(Kernels.clampMinStraightThrough(t.value(), lo));
+    }
+
+    /** GaussianNLLLoss's var aligned with {@code input} as PyTorch aligns it. */
+    public static Tensor alignVariance(Tensor var, Tensor input) {
+        return Tensor.of(Kernels.alignVariance(var.value(), input.value()));
+    }
+
     /**
      * Marks the loss as weighted: its MEAN reduction divides by {@code sum(weights)} rather than by the element
      * count, as PyTorch's weighted NLLLoss divides by the sum of the selected weights. NONE and SUM ignore it.

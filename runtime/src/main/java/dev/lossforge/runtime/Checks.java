@@ -81,6 +81,27 @@ public final class Checks {
         indices(loss, param, index, dimName, classes, Long.MIN_VALUE);
     }
 
+    /** BCE's input: every element in [0, 1], as PyTorch's BCELoss requires (NaN fails too). */
+    public static void probabilities(String loss, String param, INDArray x, INDArray target) {
+        probabilities(loss, param, x);
+    }
+
+    /**
+     * GaussianNLLLoss's variance: the input's shape, that shape without its last dim, or with a last dim of 1;
+     * and no negative entry.
+     */
+    public static void variance(String loss, String param, INDArray var, INDArray input) {
+        try {
+            Kernels.alignVariance(var, input);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(loss + ": " + e.getMessage().replaceFirst("^var", param));
+        }
+        if (!var.isEmpty() && var.minNumber().doubleValue() < 0) {
+            throw new IllegalArgumentException(loss + ": " + param + " has negative entries (found " + var.minNumber()
+                    + "); a variance must be >= 0");
+        }
+    }
+
     /** Every element in [0, 1], as PyTorch's BCELoss requires (NaN fails too). */
     public static void probabilities(String loss, String param, INDArray x) {
         if (x.isEmpty()) {

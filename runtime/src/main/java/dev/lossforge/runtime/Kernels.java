@@ -14,6 +14,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Every method returns a new array and never modifies its arguments. Arguments of one call share one
  * floating-point dtype (the generated code casts its inputs once, on entry).
+ *
+ * <p>In backward passes {@code null} stands for "no gradient" (the branch of an option's {@code ?:} not
+ * taken): arithmetic on it gives null again, and adding it changes nothing. A zero array would not do:
+ * 0 times an infinity from the untaken branch is NaN.
  */
 public final class Kernels {
     private Kernels() {
@@ -22,6 +26,9 @@ public final class Kernels {
     // ---------------------------------------------------------------- broadcasting arithmetic
 
     public static INDArray add(INDArray a, INDArray b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
         INDArray[] ab = broadcast(a, b);
         if (ab[0].isEmpty()) {
             return empty(ab[0].shape(), a.dataType());
@@ -30,6 +37,9 @@ public final class Kernels {
     }
 
     public static INDArray sub(INDArray a, INDArray b) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? null : b.neg()) : a;
+        }
         INDArray[] ab = broadcast(a, b);
         if (ab[0].isEmpty()) {
             return empty(ab[0].shape(), a.dataType());
@@ -38,6 +48,9 @@ public final class Kernels {
     }
 
     public static INDArray mul(INDArray a, INDArray b) {
+        if (a == null || b == null) {
+            return null;
+        }
         INDArray[] ab = broadcast(a, b);
         if (ab[0].isEmpty()) {
             return empty(ab[0].shape(), a.dataType());
@@ -46,6 +59,9 @@ public final class Kernels {
     }
 
     public static INDArray div(INDArray a, INDArray b) {
+        if (a == null) {
+            return null;
+        }
         INDArray[] ab = broadcast(a, b);
         if (ab[0].isEmpty()) {
             return empty(ab[0].shape(), a.dataType());
@@ -68,6 +84,9 @@ public final class Kernels {
     }
 
     public static INDArray mul(INDArray a, double b) {
+        if (a == null) {
+            return null;
+        }
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
@@ -75,6 +94,9 @@ public final class Kernels {
     }
 
     public static INDArray div(INDArray a, double b) {
+        if (a == null) {
+            return null;
+        }
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
@@ -88,6 +110,9 @@ public final class Kernels {
 
     /** {@code value - a}. */
     public static INDArray sub(double value, INDArray a) {
+        if (a == null) {
+            return null;
+        }
         return rsub(value, a);
     }
 
@@ -136,6 +161,9 @@ public final class Kernels {
     // ---------------------------------------------------------------- elementwise
 
     public static INDArray neg(INDArray a) {
+        if (a == null) {
+            return null;
+        }
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
@@ -353,6 +381,9 @@ public final class Kernels {
      * an infinite or NaN value in the branch not taken does not leak into the result.
      */
     public static INDArray where(INDArray cond, INDArray a, INDArray b) {
+        if (a == null || b == null) {
+            return a == null && b == null ? null : where(cond, a == null ? zerosLike(b) : a, b == null ? zerosLike(a) : b);
+        }
         long[] shape = broadcastShape(broadcastShape(cond.shape(), a.shape()), b.shape());
         if (Arrays.stream(shape).anyMatch(size -> size == 0)) {
             return empty(shape, a.dataType());
@@ -362,10 +393,16 @@ public final class Kernels {
     }
 
     public static INDArray where(INDArray cond, INDArray a, double b) {
+        if (a == null) {
+            return null;
+        }
         return where(cond, a, Nd4j.scalar(a.dataType(), b));
     }
 
     public static INDArray where(INDArray cond, double a, INDArray b) {
+        if (b == null) {
+            return null;
+        }
         return where(cond, Nd4j.scalar(b.dataType(), a), b);
     }
 
@@ -387,6 +424,9 @@ public final class Kernels {
 
     /** Sum over {@code dims} (all dims when none are given), dropping them, as {@code torch.sum(t, dims)}. */
     public static INDArray sum(INDArray a, int... dims) {
+        if (a == null) {
+            return null;
+        }
         if (dims.length == 0) {
             return Nd4j.scalar(a.dataType(), a.isEmpty() ? 0.0 : a.sumNumber().doubleValue());
         }
@@ -438,6 +478,9 @@ public final class Kernels {
      * gradient) broadcasts against the reduction's input of shape {@code originalShape}.
      */
     public static INDArray unsqueeze(INDArray a, long[] originalShape, int... dims) {
+        if (a == null) {
+            return null;
+        }
         long[] kept = originalShape.clone();
         if (dims.length == 0) {
             Arrays.fill(kept, 1);
@@ -450,6 +493,9 @@ public final class Kernels {
 
     /** The gradient of {@link #mean}: g spread evenly over the reduced elements. */
     public static INDArray meanBackward(INDArray g, long[] originalShape, int... dims) {
+        if (g == null) {
+            return null;
+        }
         long count = 1;
         if (dims.length == 0) {
             for (long s : originalShape) {
@@ -466,8 +512,104 @@ public final class Kernels {
         return Nd4j.zeros(a.dataType(), a.shape());
     }
 
+    /** An input's gradient: zeros where no path gave one ({@code null}). */
+    public static INDArray orZeros(INDArray gradient, INDArray input) {
+        return gradient != null ? gradient : zerosLike(input);
+    }
+
+    /** {@code t} with a size-1 dim inserted at {@code dim} (PyTorch's unsqueeze). */
+    public static INDArray unsqueeze(INDArray t, int dim) {
+        int axis = dim < 0 ? dim + t.rank() + 1 : dim;
+        long[] shape = new long[t.rank() + 1];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            shape[i] = i == axis ? 1 : t.size(j++);
+        }
+        return t.reshape(shape);
+    }
+
+    /** The inverse of {@link #unsqueeze(INDArray, int)}: drops the size-1 dim at {@code dim} of a rank+1 array. */
+    public static INDArray squeeze(INDArray g, int dim, int originalRank) {
+        if (g == null) {
+            return null;
+        }
+        int axis = dim < 0 ? dim + originalRank + 1 : dim;
+        return g.reshape(dropDim(g.shape(), axis));
+    }
+
+    /** The p-norm over {@code dim}, dropping it: {@code (sum |t|^p)^(1/p)}, as {@code torch.norm(t, p, dim)}. */
+    public static INDArray norm(INDArray t, double p, int dim) {
+        int axis = normalize(t.rank(), dim);
+        if (p == 2.0) {
+            return Transforms.sqrt(t.mul(t).sum(axis), false);
+        }
+        if (p == 1.0) {
+            return Transforms.abs(t, true).sum(axis);
+        }
+        return Transforms.pow(Transforms.pow(Transforms.abs(t, true), p, false).sum(axis), 1.0 / p, false);
+    }
+
+    /**
+     * The gradient of {@link #norm}, as PyTorch's norm_backward: {@code g * sign(t) |t|^(p-1) / norm^(p-1)},
+     * and 0 where the norm is 0.
+     */
+    public static INDArray normBackward(INDArray g, INDArray t, INDArray norm, double p, int dim) {
+        if (g == null) {
+            return null;
+        }
+        int axis = normalize(t.rank(), dim);
+        INDArray gKeep = expand(g.reshape(keepDim(t.shape(), axis)), t.shape());
+        INDArray nKeep = expand(norm.reshape(keepDim(t.shape(), axis)), t.shape());
+        INDArray scale;
+        if (p == 1.0) {
+            scale = Transforms.sign(t, true);
+        } else if (p == 2.0) {
+            scale = t.div(nKeep);
+        } else {
+            scale = Transforms.sign(t, true).muli(Transforms.pow(Transforms.abs(t, true), p - 1, false))
+                    .divi(Transforms.pow(nKeep, p - 1, true));
+        }
+        INDArray grad = gKeep.mul(scale);
+        return select(nKeep.eq(0.0), Nd4j.zerosLike(grad), grad);
+    }
+
+    /**
+     * GaussianNLLLoss's variance, aligned with the input as PyTorch aligns it: a var lacking the input's last
+     * dim gets a size-1 dim there; any other var must broadcast to the input ("var is of incorrect size").
+     */
+    public static INDArray alignVariance(INDArray var, INDArray input) {
+        long[] in = input.shape();
+        boolean lacksLast = var.rank() == in.length - 1 && Arrays.equals(var.shape(), Arrays.copyOf(in, in.length - 1))
+                || in.length == 0 && var.rank() == 0;
+        INDArray aligned = lacksLast && in.length > 0 ? unsqueeze(var, var.rank()) : var;
+        boolean ok = Arrays.equals(aligned.shape(), in) || lacksLast
+                || aligned.rank() == in.length && in.length > 0 && aligned.size(in.length - 1) == 1
+                        && Arrays.equals(Arrays.copyOf(aligned.shape(), in.length - 1), Arrays.copyOf(in, in.length - 1));
+        if (!ok) {
+            throw new IllegalArgumentException("var has shape " + ShapeBinder.format(var.shape()) + " but must have the input's shape "
+                    + ShapeBinder.format(in) + ", that shape without its last dim, or that shape with a last dim of 1");
+        }
+        return aligned;
+    }
+
+    /** The gradient of {@link #alignVariance}: summed back to var's own shape. */
+    public static INDArray alignVarianceBackward(INDArray g, INDArray var) {
+        if (g == null) {
+            return null;
+        }
+        boolean lackedLastDim = var.rank() == g.rank() - 1;
+        return lackedLastDim ? sumTo(g, unsqueeze(var, var.rank()).shape()).reshape(var.shape()) : sumTo(g, var.shape());
+    }
+
+    /** {@code max(t, lo)} whose gradient passes through unchanged, as a clamp done under {@code torch.no_grad()}. */
+    public static INDArray clampMinStraightThrough(INDArray t, double lo) {
+        return clampMin(t, lo);
+    }
+
     /** Sums a broadcast gradient back to the shape of the operand it was broadcast from. */
     public static INDArray sumTo(INDArray g, long[] shape) {
+        if (g == null) {
+            return null;
+        }
         if (Arrays.equals(g.shape(), shape)) {
             return g;
         }
@@ -485,6 +627,9 @@ public final class Kernels {
 
     /** Broadcasts {@code a} to {@code shape} (materialised), for gradients of reductions. */
     public static INDArray expand(INDArray a, long[] shape) {
+        if (a == null) {
+            return null;
+        }
         if (Arrays.equals(a.shape(), shape)) {
             return a;
         }
@@ -509,6 +654,9 @@ public final class Kernels {
      * where plain broadcasting would align the weights with the last dim. A scalar weight scales everything.
      */
     public static INDArray scaleAlong(INDArray t, int dim, INDArray weights) {
+        if (t == null) {
+            return null;
+        }
         if (weights.rank() == 0) {
             return mul(t, weights);
         }
@@ -549,6 +697,9 @@ public final class Kernels {
 
     /** The gradient of {@link #gather}: {@code g} scattered into zeros of {@code shape} along {@code dim}. */
     public static INDArray gatherBackward(INDArray g, long[] shape, int dim, INDArray index, long ignoreIndex) {
+        if (g == null) {
+            return null;
+        }
         int axis = normalize(shape.length, dim);
         long classes = shape[axis];
         long[] idx = indexValues(index, classes, ignoreIndex);
@@ -629,6 +780,44 @@ public final class Kernels {
     /** d bce / dt, as PyTorch: {@code log(1-x) - log(x)}, unclamped (infinite at x = 0 or 1). */
     public static INDArray binaryCrossEntropyGradTarget(INDArray x, INDArray t) {
         return elementwise(x, t, (xi, ti) -> Math.log1p(-xi) - Math.log(xi));
+    }
+
+    /**
+     * PyTorch's smooth L1: {@code 0.5 d^2 / beta} where {@code |d| < beta}, else {@code |d| - 0.5 beta}, with
+     * {@code d = x - t}; beta = 0 is L1.
+     */
+    public static INDArray smoothL1(INDArray x, INDArray t, double beta) {
+        return elementwise(x, t, (xi, ti) -> {
+            double z = Math.abs(xi - ti);
+            return z < beta ? 0.5 * z * z / beta : z - 0.5 * beta;
+        });
+    }
+
+    /**
+     * d smoothL1 / dx, PyTorch's smooth_l1_loss_backward: -1 where {@code d <= -beta}, 1 where {@code d >= beta},
+     * else {@code d / beta} (so -1 at a tie when beta is 0, and NaN for NaN). d/dt is its negation.
+     */
+    public static INDArray smoothL1GradInput(INDArray x, INDArray t, double beta) {
+        return elementwise(x, t, (xi, ti) -> {
+            double d = xi - ti;
+            return d <= -beta ? -1.0 : d >= beta ? 1.0 : d / beta;
+        });
+    }
+
+    /** PyTorch's Huber loss: {@code 0.5 d^2} where {@code |d| < delta}, else {@code delta (|d| - 0.5 delta)}. */
+    public static INDArray huber(INDArray x, INDArray t, double delta) {
+        return elementwise(x, t, (xi, ti) -> {
+            double z = Math.abs(xi - ti);
+            return z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta);
+        });
+    }
+
+    /** d huber / dx, PyTorch's huber_loss_backward: {@code -delta} below {@code -delta}, {@code delta} above, else d. */
+    public static INDArray huberGradInput(INDArray x, INDArray t, double delta) {
+        return elementwise(x, t, (xi, ti) -> {
+            double d = xi - ti;
+            return d < -delta ? -delta : d > delta ? delta : d;
+        });
     }
 
     /** PyTorch's floor for x(1-x) in BCE's gradient: the float 1e-12f, not the double 1e-12. */

@@ -26,6 +26,17 @@ public final class TorchLosses {
         CATALOG.put("HuberLoss", HuberLoss::builder);
         CATALOG.put("BCEWithLogitsLoss", BCEWithLogitsLoss::builder);
         CATALOG.put("MarginRankingLoss", MarginRankingLoss::builder);
+        CATALOG.put("SmoothL1Loss", SmoothL1Loss::builder);
+        CATALOG.put("SoftMarginLoss", SoftMarginLoss::builder);
+        CATALOG.put("HingeEmbeddingLoss", HingeEmbeddingLoss::builder);
+        CATALOG.put("MultiLabelSoftMarginLoss", MultiLabelSoftMarginLoss::builder);
+        CATALOG.put("MultiMarginLoss", MultiMarginLoss::builder);
+        CATALOG.put("KLDivLoss", KLDivLoss::builder);
+        CATALOG.put("PoissonNLLLoss", PoissonNLLLoss::builder);
+        CATALOG.put("GaussianNLLLoss", GaussianNLLLoss::builder);
+        CATALOG.put("CosineEmbeddingLoss", CosineEmbeddingLoss::builder);
+        CATALOG.put("TripletMarginLoss", TripletMarginLoss::builder);
+        CATALOG.put("TripletMarginWithDistanceLoss", TripletMarginWithDistanceLoss::builder);
     }
 
     private TorchLosses() {

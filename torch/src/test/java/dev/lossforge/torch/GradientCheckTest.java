@@ -98,7 +98,7 @@ class GradientCheckTest {
             case "MSELoss" -> TorchLossDefinitions.mse(a, b).value();
             case "BCELoss" -> TorchLossDefinitions.bce(a, b, w).value();
             case "NLLLoss" -> TorchLossDefinitions.nll(a, b, w, ignore).value();
-            default -> TorchLossDefinitions.crossEntropy(a, b, w, ignore).value();
+            default -> TorchLossDefinitions.crossEntropy(a, b, w, ignore, 0.0).value();
         };
     }
 

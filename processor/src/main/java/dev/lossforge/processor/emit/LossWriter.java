@@ -392,13 +392,19 @@ public final class LossWriter {
             List<CodeBlock> parts = new ArrayList<>();
             for (int i = 0; i < model.inputs().size(); i++) {
                 Input in = model.inputs().get(i);
-                parts.add(!in.differentiable() ? CodeBlock.of("null") : CodeBlock.of("$T.like($L, inputs[$L])", CHECKS, ref(gradients.inputGradients().get(in.name())), i));
+                if (!in.differentiable()) {
+                    parts.add(CodeBlock.of("null"));
+                    continue;
+                }
+                String gradient = ref(gradients.inputGradients().get(in.name()));
+                parts.add(gradients.mayBeNull() ? CodeBlock.of("$T.like($T.orZeros($L, $L), inputs[$L])", CHECKS, KERNELS, gradient, in.name(), i)
+                        : CodeBlock.of("$T.like($L, inputs[$L])", CHECKS, gradient, i));
             }
             return CodeBlock.of("new $T[] {$L}", INDARRAY, CodeBlock.join(parts, ", "));
         }
 
         String ref(Node n) {
-            if (n.op() == Op.SCALAR) {
+            if (n.op() == Op.SCALAR || n.op() == Op.NO_GRADIENT) {
                 return n.text();
             }
             if (n.op() == Op.WEIGHTED) {
@@ -412,13 +418,14 @@ public final class LossWriter {
         }
 
         private void emit(Node n) {
-            if (locals.containsKey(n) || n.op() == Op.SCALAR || n.op() == Op.WEIGHTED || n.op() == Op.SEED) {
+            if (locals.containsKey(n) || n.op() == Op.SCALAR || n.op() == Op.NO_GRADIENT || n.op() == Op.WEIGHTED || n.op() == Op.SEED) {
                 return;
             }
             if (n.op().precondition() != null) {
                 Node checked = n.arg(0);
                 String label = checked.op() == Op.INPUT ? checked.text() : shortText(checked).replace("$$", "$");
-                code.addStatement("$T.$L(NAME, $S, $L)", CHECKS, n.op().precondition(), label, ref(checked));
+                String args = n.args().stream().filter(a -> a.op() != Op.SCALAR).map(this::ref).collect(Collectors.joining(", "));
+                code.addStatement("$T.$L(NAME, $S, $L)", CHECKS, n.op().precondition(), label, args);
             }
             String name = names.newName(localName(n), n);
             locals.put(n, name);

@@ -21,14 +21,15 @@ import java.util.Set;
  */
 public final class Differentiator {
     /** Ops whose derivative rule already returns a gradient in the argument's own shape. */
-    private static final Set<Op> SHAPE_CHANGING = Set.of(Op.SUM, Op.MEAN, Op.LOGSUMEXP, Op.GATHER, Op.TAKE, Op.WEIGHTED, Op.SCALE_ALONG);
+    private static final Set<Op> SHAPE_CHANGING = Set.of(Op.SUM, Op.MEAN, Op.LOGSUMEXP, Op.GATHER, Op.TAKE, Op.WEIGHTED, Op.SCALE_ALONG,
+            Op.UNSQUEEZE, Op.NORM, Op.ALIGN_VARIANCE);
 
     /**
      * The gradient of each differentiable input, by name; every node in the result is built in one graph.
      *
      * @param gradientOf for naming: which forward node each accumulated gradient belongs to
      */
-    public record Result(Map<String, Node> inputGradients, Map<Node, Node> gradientOf) {
+    public record Result(Map<String, Node> inputGradients, Map<Node, Node> gradientOf, boolean mayBeNull) {
     }
 
     public static Result differentiate(LossModel model, Map<Node, SymShape> shapes) {
@@ -69,7 +70,8 @@ public final class Differentiator {
             inputGradients.put(in.name(), g == null ? graph.op(Op.ZEROS_LIKE, in.node()) : g);
         }
         grads.forEach((forward, g) -> gradientOf.putIfAbsent(g, forward));
-        return new Result(inputGradients, gradientOf);
+        boolean branches = order.stream().anyMatch(n -> n.op() == Op.CHOOSE);
+        return new Result(inputGradients, gradientOf, branches);
     }
 
     private static boolean sameShape(SymShape a, SymShape b) {

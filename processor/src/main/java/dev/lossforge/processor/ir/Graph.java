@@ -129,6 +129,18 @@ public final class Graph {
 
     public Node choose(Node... args) { return op(Op.CHOOSE, args); }
 
+    public Node smoothL1GradInput(Node... args) { return op(Op.SMOOTH_L1_GRAD_INPUT, args); }
+
+    public Node huberGradInput(Node... args) { return op(Op.HUBER_GRAD_INPUT, args); }
+
+    public Node noGradient() { return intern(new Node(Op.NO_GRADIENT, List.of(), new int[0], "null", null, null)); }
+
+    public Node squeeze(int[] dims, Node... args) { return op(Op.SQUEEZE, dims, args); }
+
+    public Node normBackward(int[] dims, Node... args) { return op(Op.NORM_BACKWARD, dims, args); }
+
+    public Node alignVarianceBackward(Node... args) { return op(Op.ALIGN_VARIANCE_BACKWARD, args); }
+
     public Node zerosLike(Node... args) { return op(Op.ZEROS_LIKE, args); }
 
     public Node scaleAlong(int[] dims, Node... args) { return op(Op.SCALE_ALONG, dims, args); }

@@ -29,6 +29,8 @@ public enum Op {
     OPTION_TENSOR(null, "", null, null, null),
     SCALAR(null, "", null, null, null),
     SEED(null, "", null, "gradLoss", null),
+    /** "no gradient": what the branch of a ?: not taken receives (see Kernels on null) */
+    NO_GRADIENT(null, "", null, "null", null),
 
     // ------------------------------------------------------------------ arithmetic (Tensor methods)
     ADD("add", "TX", Op::broadcast2, "Kernels.add($0, $1)",
@@ -38,7 +40,7 @@ public enum Op {
     MUL("mul", "TX", Op::broadcast2, "Kernels.mul($0, $1)",
             (b, out, g) -> new Node[] {b.mul(g, out.arg(1)), b.mul(g, out.arg(0))}),
     DIV("div", "TX", Op::broadcast2, "Kernels.div($0, $1)",
-            (b, out, g) -> new Node[] {b.div(g, out.arg(1)), b.neg(b.div(b.mul(g, out), out.arg(1)))}),
+            (b, out, g) -> new Node[] {b.div(g, out.arg(1)), b.neg(b.mul(g, b.div(out, out.arg(1))))}),
     NEG("neg", "T", Op::same, "Kernels.neg($0)",
             (b, out, g) -> new Node[] {b.neg(g)}),
     /** x^p: g * p * x^(p-1) */
@@ -53,7 +55,7 @@ public enum Op {
     LOG1P("log1p", "T", Op::same, "Kernels.log1p($0)",
             (b, out, g) -> new Node[] {b.div(g, b.add(out.arg(0), b.scalar(1.0)))}),
     SQRT("sqrt", "T", Op::same, "Kernels.sqrt($0)",
-            (b, out, g) -> new Node[] {b.div(b.mul(g, b.scalar(0.5)), out)}),
+            (b, out, g) -> new Node[] {b.div(g, b.mul(out, b.scalar(2.0)))}),
     SQUARE("square", "T", Op::same, "Kernels.square($0)",
             (b, out, g) -> new Node[] {b.mul(g, b.mul(out.arg(0), b.scalar(2.0)))}),
     /** |x|: g * sign(x), 0 at 0 as in PyTorch */
@@ -96,7 +98,14 @@ public enum Op {
 
     /** {@code condition ? x : y} on a number or boolean option; the gradient goes to the branch chosen */
     CHOOSE(null, "STT", Op::chooseShape, "($0 ? $1 : $2)",
-            (b, out, g) -> new Node[] {null, b.choose(out.arg(0), g, b.zerosLike(g)), b.choose(out.arg(0), b.zerosLike(g), g)}),
+            (b, out, g) -> new Node[] {null, b.choose(out.arg(0), g, b.noGradient()), b.choose(out.arg(0), b.noGradient(), g)}),
+
+    /** a size-1 dim inserted at dim; the gradient drops it again */
+    UNSQUEEZE("unsqueeze", "Td", Op::unsqueezeShape, "Kernels.unsqueeze($0, $dim)",
+            (b, out, g) -> new Node[] {b.squeeze(out.dims(), g, out.arg(0))}),
+    /** max(x, lo) computed without tracking, as PyTorch's clamp under no_grad: the gradient passes unchanged */
+    CLAMP_MIN_STRAIGHT_THROUGH("clampMinStraightThrough", "TS", Op::same, "Kernels.clampMinStraightThrough($0, $1)",
+            (b, out, g) -> new Node[] {g, null}),
 
     // ------------------------------------------------------------------ reductions
     SUM("sum", "TD", Op::reduce, "Kernels.sum($0$dimsArg)",
@@ -112,6 +121,13 @@ public enum Op {
     /** out * (g - sum(g * out, dim)) */
     SOFTMAX("softmax", "Td", Op::sameWithDim, "Kernels.softmax($0, $dim)",
             (b, out, g) -> new Node[] {b.mul(out, b.sub(g, b.sumBackward(out.dims(), b.sum(out.dims(), b.mul(g, out)), out.arg(0))))}),
+
+    /** the p-norm over dim; gradient g * sign(x)|x|^(p-1) / norm^(p-1), 0 where the norm is 0 (PyTorch's) */
+    NORM("norm", "TSd", Op::reduce, "Kernels.norm($0, $1, $dim)",
+            (b, out, g) -> new Node[] {b.normBackward(out.dims(), g, out.arg(0), out, out.arg(1)), null}),
+    /** GaussianNLLLoss's var aligned with the input: a var lacking the input's last dim gets it as size 1 */
+    ALIGN_VARIANCE("alignVariance", "TT", Op::alignVarianceShape, "Kernels.alignVariance($0, $1)",
+            (b, out, g) -> new Node[] {b.alignVarianceBackward(g, out.arg(0)), null}),
 
     // ------------------------------------------------------------------ indexing
     /** picks t[.., index, ..] along dim; 0 where index == ignoreIndex. The gradient scatters g back. */
@@ -133,6 +149,18 @@ public enum Op {
     BINARY_CROSS_ENTROPY("binaryCrossEntropy", "TT", Op::broadcast2, "Kernels.binaryCrossEntropy($0, $1)",
             (b, out, g) -> new Node[] {b.mul(g, b.bceGradInput(out.arg(0), out.arg(1))), b.mul(g, b.bceGradTarget(out.arg(0), out.arg(1)))}),
 
+    /**
+     * PyTorch's smooth_l1_loss with its own backward: -1, d/beta or 1 by where d = x - y falls. As in PyTorch's
+     * derivatives.yaml, d/dy is the same backward with x and y swapped (not the negation: they differ at ties).
+     */
+    SMOOTH_L1("smoothL1", "TTS", Op::broadcast2, "Kernels.smoothL1($0, $1, $2)",
+            (b, out, g) -> new Node[] {b.mul(g, b.smoothL1GradInput(out.arg(0), out.arg(1), out.arg(2))),
+                    b.mul(g, b.smoothL1GradInput(out.arg(1), out.arg(0), out.arg(2))), null}),
+    /** PyTorch's huber_loss with its own backward: clamp(d, -delta, delta), NaN for NaN; d/dy swaps x and y */
+    HUBER("huber", "TTS", Op::broadcast2, "Kernels.huber($0, $1, $2)",
+            (b, out, g) -> new Node[] {b.mul(g, b.huberGradInput(out.arg(0), out.arg(1), out.arg(2))),
+                    b.mul(g, b.huberGradInput(out.arg(1), out.arg(0), out.arg(2))), null}),
+
     // ------------------------------------------------------------------ backward-only ops (not in the DSL)
     SIGN(null, "T", Op::same, "Kernels.sign($0)", null),
     RSUB_ONE(null, "T", Op::same, "Kernels.rsub(1.0, $0)", null),
@@ -142,7 +170,12 @@ public enum Op {
     GATHER_BACKWARD(null, "TTIS", null, "Kernels.gatherBackward($0, $1.shape(), $dim, $2, (long) ($3))", null),
     BCE_GRAD_INPUT(null, "TT", null, "Kernels.binaryCrossEntropyGradInput($0, $1)", null),
     BCE_GRAD_TARGET(null, "TT", null, "Kernels.binaryCrossEntropyGradTarget($0, $1)", null),
-    ZEROS_LIKE(null, "T", null, "Kernels.zerosLike($0)", null);
+    ZEROS_LIKE(null, "T", null, "Kernels.zerosLike($0)", null),
+    SMOOTH_L1_GRAD_INPUT(null, "TTS", null, "Kernels.smoothL1GradInput($0, $1, $2)", null),
+    HUBER_GRAD_INPUT(null, "TTS", null, "Kernels.huberGradInput($0, $1, $2)", null),
+    SQUEEZE(null, "TT", null, "Kernels.squeeze($0, $dim, $1.rank())", null),
+    NORM_BACKWARD(null, "TTTS", null, "Kernels.normBackward($0, $1, $2, $3, $dim)", null),
+    ALIGN_VARIANCE_BACKWARD(null, "TT", null, "Kernels.alignVarianceBackward($0, $1)", null);
 
     private final String dslName;
     private final String signature;
@@ -181,11 +214,11 @@ public enum Op {
     }
 
     /**
-     * A check that the generated code runs on the first argument before the op, as
-     * {@code Checks.<name>(lossName, argumentLabel, argument)}; null when the op accepts any value.
+     * A check that the generated code runs before the op, as
+     * {@code Checks.<name>(lossName, labelOfFirstArgument, arguments...)}; null when the op accepts any value.
      */
     public String precondition() {
-        return this == BINARY_CROSS_ENTROPY ? "probabilities" : null;
+        return this == BINARY_CROSS_ENTROPY ? "probabilities" : this == ALIGN_VARIANCE ? "variance" : null;
     }
 
     /** Comparisons may take class indices: {@code ne(target, ignoreIndex)} is a mask. */
@@ -256,6 +289,27 @@ public enum Op {
         if (domain != null && !domain.equals(w.prefix().get(0)) && !SymShape.isWildcard(w.prefix().get(0))) {
             throw new ShapeError(Diag.INDEX_DOMAIN, n.arg(1).text(), domain, 0, w, w.prefix().get(0));
         }
+        return a.get(1);
+    }
+
+    private static SymShape unsqueezeShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        SymShape t = a.get(0);
+        int dim = n.dims()[0];
+        if (t.hasVariadic() && dim > t.prefix().size() || !t.hasVariadic() && (dim > t.fixedRank() || dim < -t.fixedRank() - 1)) {
+            throw new ShapeError(Diag.DIM_RANGE, dim, "unsqueeze of", t);
+        }
+        java.util.List<String> dims = new java.util.ArrayList<>(t.prefix());
+        if (dim >= 0 && dim <= dims.size()) {
+            dims.add(dim, "1");
+            return new SymShape(dims, t.variadic(), t.suffix());
+        }
+        java.util.List<String> suffix = new java.util.ArrayList<>(t.suffix());
+        suffix.add(suffix.size() + dim + 1, "1");
+        return new SymShape(t.prefix(), t.variadic(), suffix);
+    }
+
+    /** var aligned with the input broadcasts to the input's shape (checked at run time: var's shape is free). */
+    private static SymShape alignVarianceShape(Node n, List<SymShape> a, ShapeRule.Context c) {
         return a.get(1);
     }
 

@@ -54,7 +54,7 @@ public final class LossParser {
     /** String options: parameters, but of no use in an expression. */
     private final Set<String> strings = new HashSet<>();
     /**
-     * Locals whose declaration was refused: already reported, so their uses are silently skipped (no
+     * Parameters and locals whose declaration was refused: already reported, so their uses are skipped (no
      * cascade of "unknown name" errors).
      */
     private final Set<String> refused = new HashSet<>();
@@ -361,8 +361,13 @@ public final class LossParser {
             return call(call);
         }
         if (e instanceof LiteralTree l && !(l.getValue() instanceof Number)) {
-            problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e) + " (" + e + ")",
+            problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e),
                     "a tensor expression is a parameter, a local, or a call such as exp(x) or x.add(y)")));
+            return null;
+        }
+        if (e instanceof UnaryTree u && (u.getKind() == Tree.Kind.UNARY_MINUS || u.getKind() == Tree.Kind.UNARY_PLUS) && !isNumeric(u)) {
+            problems.add(Problem.at(e, Diag.UNSUPPORTED.format("the operator '" + (u.getKind() == Tree.Kind.UNARY_MINUS ? "-" : "+")
+                    + "' on a tensor", u.getKind() == Tree.Kind.UNARY_MINUS ? "write x.neg()" : "write the tensor alone")));
             return null;
         }
         if (e instanceof ConditionalExpressionTree c) {
@@ -400,10 +405,6 @@ public final class LossParser {
             problems.add(Problem.at(call, Diag.UNSUPPORTED.format(describe(call), "call DSL functions directly")));
             return null;
         }
-        if (receiverForm && ((MemberSelectTree) select).getExpression() instanceof IdentifierTree receiver
-                && refused.contains(receiver.getName().toString())) {
-            return null; // the receiver's declaration was already reported
-        }
         if (name.equals("constant")) {
             if (args.size() != 1) {
                 problems.add(Problem.at(call, Diag.ARGUMENTS.format("constant", "one number", plural(args.size(), "argument"))));
@@ -413,6 +414,10 @@ public final class LossParser {
             return value == null ? null : graph.scalar(value, call);
         }
         Op op = Op.byDslName(name);
+        if (op == null && receiverForm && ((MemberSelectTree) select).getExpression() instanceof IdentifierTree receiver
+                && refused.contains(receiver.getName().toString())) {
+            return null; // a method of a refused local (as twice.apply(x)): its declaration was already reported
+        }
         if (op == null || op == Op.WEIGHTED) {
             problems.add(Problem.at(call, op == Op.WEIGHTED
                     ? Diag.UNSUPPORTED.format("weighted(...) inside an expression", "weighted(loss, weights) may only be what the method returns")
@@ -437,7 +442,9 @@ public final class LossParser {
         boolean variadicDims = sig.endsWith("D");
         int required = variadicDims ? sig.length() - 1 : sig.length() - (op.optionalDefault() != null ? 1 : 0);
         if (args.size() < required || !variadicDims && args.size() > sig.length()) {
-            problems.add(Problem.at(call, Diag.ARGUMENTS.format(op.dslName(), describeSignature(op), plural(args.size(), "argument"))));
+            // a Tensor method's receiver is args[0], which the user does not count as an argument
+            int given = op.isTensorMethod() ? args.size() - 1 : args.size();
+            problems.add(Problem.at(call, Diag.ARGUMENTS.format(op.dslName(), describeSignature(op), plural(given, "argument"))));
             return null;
         }
         List<Node> nodes = new ArrayList<>();
@@ -508,15 +515,14 @@ public final class LossParser {
 
     private Integer intLiteral(ExpressionTree arg, Op op) {
         ExpressionTree e = unwrap(arg);
-        String text = e.toString().replace(" ", "");
         if (e instanceof LiteralTree || e instanceof UnaryTree u && isNumeric(u)) {
             try {
-                return Integer.parseInt(text);
+                return Integer.parseInt(e.toString().replace(" ", ""));
             } catch (NumberFormatException ignored) {
                 // reported below
             }
         }
-        problems.add(Problem.at(arg, Diag.ARGUMENTS.format(op.dslName(), "integer literals as dims (shapes are checked at compile time)", "'" + text + "'")));
+        problems.add(Problem.at(arg, Diag.ARGUMENTS.format(op.dslName(), "integer literals as dims (shapes are checked at compile time)", "'" + e + "'")));
         return null;
     }
 
@@ -544,6 +550,10 @@ public final class LossParser {
         }
         if (e instanceof ConditionalExpressionTree c) {
             return isNumberExpression(c.getTrueExpression()) && isNumberExpression(c.getFalseExpression());
+        }
+        if (e instanceof MemberSelectTree constant) {
+            String owner = constant.getExpression().toString();
+            return owner.equals("Math") || owner.equals("Double");
         }
         return e instanceof MethodInvocationTree call && call.getMethodSelect() instanceof MemberSelectTree ms
                 && ms.getExpression().toString().equals("Math");
@@ -604,8 +614,14 @@ public final class LossParser {
                 args.add(v);
             }
             return "Math." + ms.getIdentifier() + "(" + String.join(", ", args) + ")";
-        } else if (e instanceof MethodInvocationTree) {
-            problems.add(Problem.at(e, Diag.SCALAR_EXPECTED.format("this", "'" + e + "'")));
+        } else if (e instanceof MemberSelectTree constant && (constant.getExpression().toString().equals("Math")
+                || constant.getExpression().toString().equals("Double"))) {
+            return constant.toString(); // Math.PI, Double.MIN_NORMAL, ...
+        } else if (e instanceof MethodInvocationTree call) {
+            String name = methodName(call);
+            boolean dsl = name != null && (name.equals("constant") || Op.byDslName(name) != null);
+            problems.add(Problem.at(e, dsl ? Diag.SCALAR_EXPECTED.format("this", "'" + e + "'")
+                    : Diag.UNSUPPORTED.format(describe(e) + " as a number", "numbers are literals, numeric options, Math functions and arithmetic on them")));
             return null;
         }
         problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e) + " as a number", "numbers are literals, numeric options and arithmetic on them")));
@@ -713,9 +729,20 @@ public final class LossParser {
             case SWITCH, SWITCH_EXPRESSION -> "a switch";
             case BLOCK -> "a nested block";
             case EXPRESSION_STATEMENT -> "an expression statement ('" + ((ExpressionStatementTree) t).getExpression() + "')";
-            case STRING_LITERAL -> "a string";
+            case STRING_LITERAL -> "a string (" + t + ")";
+            case CHAR_LITERAL -> "a char (" + t + ")";
+            case BOOLEAN_LITERAL -> "the boolean " + t;
+            case NULL_LITERAL -> "null";
+            case TYPE_CAST -> "a cast ('" + t + "')";
+            case INSTANCE_OF -> "instanceof";
+            case ASSERT -> "an assert statement";
+            case LABELED_STATEMENT -> "a labeled statement";
+            case CLASS, INTERFACE, ENUM, RECORD -> "a local class";
             case METHOD_INVOCATION -> "the call '" + t + "'";
-            default -> "'" + t.getKind().toString().toLowerCase(Locale.ROOT).replace('_', ' ') + "'";
+            default -> {
+                String kind = t.getKind().toString().toLowerCase(Locale.ROOT).replace('_', ' ');
+                yield article(kind) + " " + kind;
+            }
         };
     }
 }
