@@ -141,7 +141,7 @@ class UnsupportedConstructErrorTest {
                             return clamp(input, "0", 1);
                         }
                         """,
-                        "[lossforge.unsupported] a string as a number is not supported in a @Loss body: numbers are literals, numeric options and arithmetic on them",
+                        "[lossforge.unsupported] a string (\"0\") as a number is not supported in a @Loss body: numbers are literals, numeric options and arithmetic on them",
                         "return clamp(input, ^\"0\", 1);"),
                 error("aConditionWithATensorIsRefusedAtTheCondition", """
                         @Loss(pred = "N", target = "N")
@@ -151,6 +151,22 @@ class UnsupportedConstructErrorTest {
                         """,
                         "[lossforge.type] this must be a number (a literal or a numeric option), not the tensor 'gt(input, 0.5)'",
                         "return ^gt(input, 0.5) ? input : target;"),
+                error("aMinusSignOnATensorSuggestsNeg", """
+                        @Loss(pred = "N", target = "N")
+                        static Tensor loss(Tensor input, Tensor target) {
+                            return input.add(-target);
+                        }
+                        """,
+                        "[lossforge.unsupported] the operator '-' on a tensor is not supported in a @Loss body: write x.neg()",
+                        "return input.add(^-target);"),
+                error("aJavaMethodCallWhereANumberIsExpectedIsNotCalledATensor", """
+                        @Loss(pred = "N")
+                        static Tensor loss(Tensor input) {
+                            return input.pow("ab".length());
+                        }
+                        """,
+                        "[lossforge.unsupported] the call '\"ab\".length()' as a number is not supported in a @Loss body: numbers are literals, numeric options, Math functions and arithmetic on them",
+                        "return input.pow(\"ab\"^.length());"),
                 error("aNameThatIsNeitherAParameterNorALocalIsUnknown", """
                         @Loss(pred = "N")
                         static Tensor loss(Tensor input) {
@@ -235,6 +251,14 @@ class UnsupportedConstructErrorTest {
                         """,
                         "[lossforge.arguments] logSoftmax takes (a tensor, an integer dim) but was given 1 argument",
                         "return ^logSoftmax(input).neg();"),
+                error("aTensorMethodWithoutItsArgumentCountsTheArgumentsTheUserWrote", """
+                        @Loss(pred = "N")
+                        static Tensor loss(Tensor input) {
+                            return input.sub();
+                        }
+                        """,
+                        "[lossforge.arguments] sub takes (a tensor or number) but was given 0 arguments",
+                        "return input^.sub();"),
                 error("aTensorMethodCalledAsAFunctionSaysHowToCallIt", """
                         @Loss(pred = "N", target = "N")
                         static Tensor loss(Tensor input, Tensor target) {
