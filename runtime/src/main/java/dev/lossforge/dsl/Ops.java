@@ -114,6 +114,34 @@ public final class Ops {
         return Tensor.of(Kernels.take(weights.value(), index.value(), ignoreIndex));
     }
 
+    /**
+     * CTC's per-sample negative log likelihood of {@code (T, *n, C)} log probabilities, a primitive with PyTorch's
+     * own gradient; with {@code zeroInfinity}, infinite losses are 0.
+     */
+    public static Tensor ctcLoss(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths,
+            long blank, boolean zeroInfinity) {
+        return Tensor.of(dev.lossforge.runtime.Kernels.ctc(logProbs.value(), targets.value(), inputLengths.value(),
+                targetLengths.value(), blank, zeroInfinity));
+    }
+
+    /** MultiLabelMarginLoss's per-sample loss: targets are class indices padded with -1. */
+    public static Tensor multiLabelMargin(Tensor input, Tensor target) {
+        return Tensor.of(Kernels.multiLabelMargin(input.value(), target.value()));
+    }
+
+    /** Class indices or lengths as values, for arithmetic. */
+    public static Tensor asValues(Tensor index) {
+        return Tensor.of(Kernels.asValues(index.value()));
+    }
+
+    /**
+     * The loss, whose MEAN reduction averages {@code loss / divisor} instead: CTCLoss divides each loss by its
+     * target length. Eagerly (no reduction is known) it is the loss.
+     */
+    public static Tensor meanDividedBy(Tensor loss, Tensor divisor) {
+        return loss;
+    }
+
     /** PyTorch's smooth L1 of {@code input - target}, a primitive with PyTorch's own gradient. */
     public static Tensor smoothL1(Tensor input, Tensor target, double beta) {
         return Tensor.of(Kernels.smoothL1(input.value(), target.value(), beta));

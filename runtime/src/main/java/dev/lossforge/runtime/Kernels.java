@@ -820,6 +820,46 @@ public final class Kernels {
         });
     }
 
+    /**
+     * CTC's per-sample negative log likelihood ({@link Ctc#forward}); with {@code zeroInfinity}, an infinite
+     * loss (a target that cannot be aligned) is 0, as PyTorch's {@code zero_infinity}.
+     */
+    public static INDArray ctc(INDArray logProbs, INDArray targets, INDArray inputLengths, INDArray targetLengths,
+            long blank, boolean zeroInfinity) {
+        INDArray nll = Ctc.forward(logProbs, targets, inputLengths, targetLengths, blank);
+        if (!zeroInfinity) {
+            return nll;
+        }
+        return select(Transforms.abs(nll, true).eq(Double.POSITIVE_INFINITY), Nd4j.zerosLike(nll), nll);
+    }
+
+    /** The gradient of {@link #ctc} with respect to the log probabilities ({@link Ctc#backward}). */
+    public static INDArray ctcBackward(INDArray g, INDArray logProbs, INDArray targets, INDArray inputLengths,
+            INDArray targetLengths, long blank, boolean zeroInfinity) {
+        if (g == null) {
+            return null;
+        }
+        return Ctc.backward(g, logProbs, targets, inputLengths, targetLengths, blank, zeroInfinity);
+    }
+
+    /** MultiLabelMarginLoss's per-sample loss ({@link MultiLabelMargin#forward}). */
+    public static INDArray multiLabelMargin(INDArray input, INDArray target) {
+        return MultiLabelMargin.forward(input, target);
+    }
+
+    /** The gradient of {@link #multiLabelMargin} ({@link MultiLabelMargin#backward}). */
+    public static INDArray multiLabelMarginBackward(INDArray g, INDArray input, INDArray target) {
+        if (g == null) {
+            return null;
+        }
+        return MultiLabelMargin.backward(g, input, target);
+    }
+
+    /** Class indices or lengths as values (DOUBLE; arithmetic casts them to the other operand's dtype). */
+    public static INDArray asValues(INDArray index) {
+        return index.castTo(DataType.DOUBLE);
+    }
+
     /** PyTorch's floor for x(1-x) in BCE's gradient: the float 1e-12f, not the double 1e-12. */
     private static final double BCE_EPSILON = 1e-12f;
 

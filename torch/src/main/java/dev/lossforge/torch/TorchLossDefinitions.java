@@ -202,4 +202,26 @@ final class TorchLossDefinitions {
         Tensor swapped = minimum(toNegative, norm(positive.sub(negative).add(1e-6), 2.0, 1));
         return clampMin(toPositive.sub(swap ? swapped : toNegative).add(margin), 0.0);
     }
+
+    /**
+     * Connectionist temporal classification: the negative log likelihood of each target given (T, N, C) log
+     * probabilities, or (T, C) unbatched; padded (N, S) or concatenated targets. MEAN averages each loss divided
+     * by its target length (at least 1), as PyTorch does. A primitive op: the recursion is no elementwise expression.
+     */
+    @Loss(name = "CTCLoss", pred = "T,*n,C", target = "*s")
+    static Tensor ctc(Tensor logProbs, @Index Tensor targets, @Index @Shape("*n") Tensor inputLengths,
+            @Index @Shape("*n") Tensor targetLengths,
+            @Option(defaultValue = "0", valid = "blank >= 0") long blank, @Option(defaultValue = "false") boolean zeroInfinity) {
+        Tensor perSample = ctcLoss(logProbs, targets, inputLengths, targetLengths, blank, zeroInfinity);
+        return meanDividedBy(perSample, clampMin(asValues(targetLengths), 1.0));
+    }
+
+    /**
+     * {@code sum_{j in targets} sum_{i not in targets} max(0, 1 - (x_j - x_i)) / C}, targets being the class
+     * indices before the first -1. A primitive op with PyTorch's own gradient.
+     */
+    @Loss(name = "MultiLabelMarginLoss", pred = "*b,C", target = "*b,C")
+    static Tensor multiLabelMarginLoss(Tensor input, @Index Tensor target) {
+        return multiLabelMargin(input, target);
+    }
 }

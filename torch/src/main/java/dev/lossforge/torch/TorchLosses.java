@@ -37,6 +37,8 @@ public final class TorchLosses {
         CATALOG.put("CosineEmbeddingLoss", CosineEmbeddingLoss::builder);
         CATALOG.put("TripletMarginLoss", TripletMarginLoss::builder);
         CATALOG.put("TripletMarginWithDistanceLoss", TripletMarginWithDistanceLoss::builder);
+        CATALOG.put("CTCLoss", CTCLoss::builder);
+        CATALOG.put("MultiLabelMarginLoss", MultiLabelMarginLoss::builder);
     }
 
     private TorchLosses() {

@@ -129,6 +129,10 @@ public final class Graph {
 
     public Node choose(Node... args) { return op(Op.CHOOSE, args); }
 
+    public Node ctcBackward(Node... args) { return op(Op.CTC_BACKWARD, args); }
+
+    public Node multiLabelMarginBackward(Node... args) { return op(Op.MULTILABEL_MARGIN_BACKWARD, args); }
+
     public Node smoothL1GradInput(Node... args) { return op(Op.SMOOTH_L1_GRAD_INPUT, args); }
 
     public Node huberGradInput(Node... args) { return op(Op.HUBER_GRAD_INPUT, args); }

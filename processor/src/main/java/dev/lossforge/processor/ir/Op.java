@@ -161,6 +161,16 @@ public enum Op {
             (b, out, g) -> new Node[] {b.mul(g, b.huberGradInput(out.arg(0), out.arg(1), out.arg(2))),
                     b.mul(g, b.huberGradInput(out.arg(1), out.arg(0), out.arg(2))), null}),
 
+    /** CTC's per-sample loss over (T,*n,C) log probabilities, a primitive with PyTorch's own gradient */
+    CTC("ctcLoss", "TIIISS", Op::ctcShape, "Kernels.ctc($0, $1, $2, $3, (long) ($4), $5)",
+            (b, out, g) -> new Node[] {b.ctcBackward(g, out.arg(0), out.arg(1), out.arg(2), out.arg(3), out.arg(4), out.arg(5)),
+                    null, null, null, null, null}),
+    /** MultiLabelMarginLoss's per-sample loss over (*b,C) inputs and -1-padded targets, with PyTorch's gradient */
+    MULTILABEL_MARGIN("multiLabelMargin", "TI", Op::dropLastShape, "Kernels.multiLabelMargin($0, $1)",
+            (b, out, g) -> new Node[] {b.multiLabelMarginBackward(g, out.arg(0), out.arg(1)), null}),
+    /** class indices (or lengths) as values, for arithmetic; not differentiable */
+    AS_VALUES("asValues", "I", Op::same, "Kernels.asValues($0)", null),
+
     // ------------------------------------------------------------------ backward-only ops (not in the DSL)
     SIGN(null, "T", Op::same, "Kernels.sign($0)", null),
     RSUB_ONE(null, "T", Op::same, "Kernels.rsub(1.0, $0)", null),
@@ -171,6 +181,8 @@ public enum Op {
     BCE_GRAD_INPUT(null, "TT", null, "Kernels.binaryCrossEntropyGradInput($0, $1)", null),
     BCE_GRAD_TARGET(null, "TT", null, "Kernels.binaryCrossEntropyGradTarget($0, $1)", null),
     ZEROS_LIKE(null, "T", null, "Kernels.zerosLike($0)", null),
+    CTC_BACKWARD(null, "TTIIISS", null, "Kernels.ctcBackward($0, $1, $2, $3, $4, (long) ($5), $6)", null),
+    MULTILABEL_MARGIN_BACKWARD(null, "TTI", null, "Kernels.multiLabelMarginBackward($0, $1, $2)", null),
     SMOOTH_L1_GRAD_INPUT(null, "TTS", null, "Kernels.smoothL1GradInput($0, $1, $2)", null),
     HUBER_GRAD_INPUT(null, "TTS", null, "Kernels.huberGradInput($0, $1, $2)", null),
     SQUEEZE(null, "TT", null, "Kernels.squeeze($0, $dim, $1.rank())", null),
@@ -223,7 +235,7 @@ public enum Op {
 
     /** Comparisons may take class indices: {@code ne(target, ignoreIndex)} is a mask. */
     public boolean acceptsIndices() {
-        return this == GT || this == GE || this == LT || this == LE || this == EQ || this == NE;
+        return this == GT || this == GE || this == LT || this == LE || this == EQ || this == NE || this == AS_VALUES;
     }
 
     /** The DSL word for {@code name}, or null. */
@@ -311,6 +323,15 @@ public enum Op {
     /** var aligned with the input broadcasts to the input's shape (checked at run time: var's shape is free). */
     private static SymShape alignVarianceShape(Node n, List<SymShape> a, ShapeRule.Context c) {
         return a.get(1);
+    }
+
+    /** CTC: one loss per sample, the log probabilities without their first (time) and last (class) dims. */
+    private static SymShape ctcShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        return ShapeRules.drop(a.get(0), 0, -1);
+    }
+
+    private static SymShape dropLastShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        return ShapeRules.drop(a.get(0), -1);
     }
 
     private static SymShape chooseShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {

@@ -413,6 +413,17 @@ public final class LossParser {
             String value = number(args.get(0));
             return value == null ? null : graph.scalar(value, call);
         }
+        if (name.equals("meanDividedBy") && args.size() == 2) {
+            // MEAN averages loss / divisor; NONE and SUM keep the loss (CTCLoss's mean over target lengths)
+            Node loss = valueTensor(args.get(0), "meanDividedBy(...)");
+            Node divisor = valueTensor(args.get(1), "meanDividedBy(...)");
+            if (loss == null || divisor == null) {
+                return null;
+            }
+            Node isMean = graph.scalar("this.reduction == dev.lossforge.Reduction.MEAN", call);
+            return graph.apply(Op.CHOOSE, List.of(isMean, graph.apply(Op.DIV, List.of(loss, divisor), new int[0], call, null), loss),
+                    new int[0], call, null);
+        }
         Op op = Op.byDslName(name);
         if (op == null && receiverForm && ((MemberSelectTree) select).getExpression() instanceof IdentifierTree receiver
                 && refused.contains(receiver.getName().toString())) {
