@@ -16,7 +16,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.Processor;
@@ -63,48 +65,91 @@ public final class LossProcessor extends AbstractProcessor {
 
     @Override
     public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
+        // Declarations of the same class (several @Loss methods with one name) are written together.
+        Map<String, List<ExecutableElement>> byClass = new LinkedHashMap<>();
+        Map<String, List<LossWriter.Variant>> compiled = new LinkedHashMap<>();
         for (TypeElement annotation : annotations) {
             for (Element element : round.getElementsAnnotatedWith(annotation)) {
                 if (element.getKind() != ElementKind.METHOD) {
                     continue;
                 }
                 ExecutableElement method = (ExecutableElement) element;
+                LossWriter.Variant variant = null;
                 try {
-                    compile(method);
+                    variant = compile(method);
                 } catch (RuntimeException | LinkageError e) {
                     StringWriter trace = new StringWriter();
                     e.printStackTrace(new PrintWriter(trace));
                     reporter.error(method, Diag.INTERNAL.format(method.getSimpleName() + "()", e) + "\n" + trace);
                 }
+                String key = className(method);
+                byClass.computeIfAbsent(key, k -> new ArrayList<>()).add(method);
+                compiled.computeIfAbsent(key, k -> new ArrayList<>()).add(variant);
             }
         }
+        byClass.forEach((className, methods) -> {
+            ExecutableElement first = methods.get(0);
+            try {
+                write(methods, compiled.get(className));
+            } catch (RuntimeException | LinkageError e) {
+                StringWriter trace = new StringWriter();
+                e.printStackTrace(new PrintWriter(trace));
+                reporter.error(first, Diag.INTERNAL.format(first.getSimpleName() + "()", e) + "\n" + trace);
+            }
+        });
         return false;
     }
 
-    private void compile(ExecutableElement method) {
+    /** Writes one class from its declarations; nothing when any of them has errors (already reported). */
+    private void write(List<ExecutableElement> methods, List<LossWriter.Variant> variants) {
+        if (variants.contains(null)) {
+            return;
+        }
+        LossModel first = variants.get(0).model();
+        for (int i = 1; i < variants.size(); i++) {
+            LossModel other = variants.get(i).model();
+            if (!other.options().equals(first.options())) {
+                reporter.error(methods.get(i), Diag.SIGNATURE.format("every declaration of " + first.className()
+                        + " must take the same options as " + first.methodName() + "(): they share one builder"));
+                return;
+            }
+        }
+        try {
+            LossWriter.write(variants).writeTo(processingEnv.getFiler());
+        } catch (IOException e) {
+            reporter.error(methods.get(0), Diag.INTERNAL.format(methods.get(0).getSimpleName() + "()",
+                    "could not write " + first.className() + ": " + e.getMessage()));
+        }
+    }
+
+    private LossWriter.Variant compile(ExecutableElement method) {
         if (trees == null) {
             reporter.error(method, Diag.SIGNATURE.format("LossForge needs javac's Tree API (com.sun.source) to read @Loss bodies;"
                     + " this compiler does not offer it. Compile with javac (Maven, Gradle and IntelliJ use it by default)."));
-            return;
+            return null;
         }
         MethodTree tree = trees.getTree(method);
         LossParser.Result parsed = LossParser.parse(declaration(method), tree);
         if (!parsed.problems().isEmpty()) {
             reporter.report(method, parsed.problems());
-            return;
+            return null;
         }
         LossModel model = parsed.model();
         ShapeInference.Result shapes = ShapeInference.infer(model);
         if (!shapes.problems().isEmpty()) {
             reporter.report(method, shapes.problems());
-            return;
+            return null;
         }
         Differentiator.Result gradients = Differentiator.differentiate(model, shapes.shapes());
-        try {
-            LossWriter.write(model, shapes.indexUses(), gradients).writeTo(processingEnv.getFiler());
-        } catch (IOException e) {
-            reporter.error(method, Diag.INTERNAL.format(method.getSimpleName() + "()", "could not write " + model.className() + ": " + e.getMessage()));
-        }
+        return new LossWriter.Variant(model, shapes.indexUses(), gradients);
+    }
+
+    private String className(ExecutableElement method) {
+        PackageElement pkg = processingEnv.getElementUtils().getPackageOf(method);
+        AnnotationMirror loss = Reporter.mirror(method, "Loss");
+        String name = string(loss, "name", "");
+        String methodName = method.getSimpleName().toString();
+        return pkg.getQualifiedName() + "." + (name.isEmpty() ? Character.toUpperCase(methodName.charAt(0)) + methodName.substring(1) + "Loss" : name);
     }
 
     /** Reads the method's annotations and parameters into a plain declaration (strings only). */

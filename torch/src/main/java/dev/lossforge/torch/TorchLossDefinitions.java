@@ -54,6 +54,22 @@ final class TorchLossDefinitions {
     }
 
     /**
+     * CrossEntropyLoss with class probabilities as targets (a target shaped like the input, as PyTorch decides):
+     * {@code -sum_c weight_c logp_c t'_c} with {@code t' = (1-ε) t + ε/C}. MEAN is the plain mean over the
+     * examples. The generated CrossEntropyLoss runs this declaration when the target binds (N,C,*d).
+     */
+    @Loss(name = "CrossEntropyLoss", pred = "N,C,*d", target = "N,C,*d", optionalBatch = "N")
+    static Tensor crossEntropyProbabilities(Tensor input, Tensor target,
+            @Option(defaultValue = "1") @Shape("C") Tensor weight,
+            @Option(defaultValue = "-100") long ignoreIndex,
+            @Option(defaultValue = "0.0", valid = "labelSmoothing >= 0 && labelSmoothing <= 1") double labelSmoothing) {
+        Tensor weightedLogProbs = scaleAlong(logSoftmax(input, 1), 1, weight);
+        Tensor expected = sum(weightedLogProbs.mul(target), 1);
+        return labelSmoothing == 0 ? expected.neg()
+                : expected.mul(1.0 - labelSmoothing).add(mean(weightedLogProbs, 1).mul(labelSmoothing)).neg();
+    }
+
+    /**
      * {@code -weight * (target*log(input) + (1-target)*log(1-input))}, logs clamped at -100; {@code weight}
      * broadcasts against the input.
      */

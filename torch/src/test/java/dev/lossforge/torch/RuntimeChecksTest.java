@@ -26,10 +26,19 @@ class RuntimeChecksTest {
     }
 
     @Test
-    void crossEntropyPrintsEveryBoundDimWhenTheTargetHasTheWrongRank() {
-        INDArray target = Nd4j.createFromArray(new double[][] {{0, 1, 2}, {0, 1, 2}});
-        assertEquals("CrossEntropyLoss: target has shape [2,3] but is declared (N,*d) with N=2, C=3, d=() bound from input [2,3]",
+    void crossEntropyPrintsEveryBoundDimWhenTheTargetFitsNeitherIndicesNorProbabilities() {
+        INDArray target = Nd4j.createFromArray(new double[][] {{0, 1, 2, 0}, {0, 1, 2, 0}});
+        assertEquals("CrossEntropyLoss: target has shape [2,4] but is declared (N,*d) with N=2, C=3, d=() bound from input [2,3]",
                 message(new CrossEntropyLoss(), LOGITS, target));
+    }
+
+    @Test
+    void crossEntropyTakesATargetShapedLikeTheInputAsProbabilities() {
+        INDArray probabilities = Nd4j.createFromArray(new double[][] {{0, 0, 1}, {0, 1, 0}});
+        INDArray indices = Nd4j.createFromArray(2.0, 1.0);
+        // one-hot probabilities and their class indices give the same loss
+        assertEquals(new CrossEntropyLoss().forward(LOGITS, indices).getDouble(),
+                new CrossEntropyLoss().forward(LOGITS, probabilities).getDouble(), 1e-12);
     }
 
     @Test

@@ -56,21 +56,52 @@ public final class LossWriter {
     private final ClassName self;
     private final ClassName builder;
     private final List<Input> valueInputs;
+    /** Empty for a loss declared once; the declaring method's name for each of several declarations. */
+    private final String prefix;
 
-    private LossWriter(LossModel model, Map<String, IndexUse> indexUses, Differentiator.Result gradients) {
-        this.model = model;
-        this.indexUses = indexUses;
-        this.gradients = gradients;
+    /** One {@code @Loss} declaration of the class, compiled: its model, index uses and gradients. */
+    public record Variant(LossModel model, Map<String, IndexUse> indexUses, Differentiator.Result gradients) {
+    }
+
+    private LossWriter(Variant variant, String prefix) {
+        this.model = variant.model();
+        this.indexUses = variant.indexUses();
+        this.gradients = variant.gradients();
         this.self = ClassName.get(model.packageName(), model.className());
         this.builder = self.nestedClass("Builder");
         this.valueInputs = model.inputs().stream().filter(i -> !i.index()).toList();
+        this.prefix = prefix;
     }
 
-    public static JavaFile write(LossModel model, Map<String, IndexUse> indexUses, Differentiator.Result gradients) {
-        return new LossWriter(model, indexUses, gradients).file();
+    /**
+     * The class for one or more declarations of the same loss. With several, each call runs the first
+     * declaration whose shapes its inputs bind, as PyTorch's CrossEntropyLoss takes class indices or, when the
+     * target has the input's shape, probabilities.
+     */
+    public static JavaFile write(List<Variant> variants) {
+        if (variants.size() == 1) {
+            return new LossWriter(variants.get(0), "").file(List.of());
+        }
+        List<LossWriter> writers = variants.stream().map(v -> new LossWriter(v, v.model().methodName())).toList();
+        return writers.get(0).file(writers);
     }
 
-    private JavaFile file() {
+    /** A per-declaration member name: {@code forward}, or {@code crossEntropyProbabilitiesForward}. */
+    private String member(String name) {
+        return prefix.isEmpty() ? name : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+    }
+
+    /** A per-declaration constant: {@code INPUT_NAMES}, or {@code CROSS_ENTROPY_PROBABILITIES_INPUT_NAMES}. */
+    private String constant(String name) {
+        return prefix.isEmpty() ? name : upperSnake(prefix) + "_" + name;
+    }
+
+    private static String upperSnake(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /** @param variants every declaration's writer when there are several (this one first), else empty */
+    private JavaFile file(List<LossWriter> variants) {
         TypeSpec.Builder type = TypeSpec.classBuilder(self)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
                 .addSuperinterface(LOSS_FUNCTION)
@@ -80,15 +111,19 @@ public final class LossWriter {
                         .addMember("value", "$S", "dev.lossforge.processor.LossProcessor")
                         .addMember("comments", "$S", "from " + model.declaringType() + "." + model.methodName())
                         .build());
-        constants(type);
+        classConstants(type);
         fields(type);
         constructors(type);
         type.addMethod(MethodSpec.methodBuilder("builder").addModifiers(Modifier.PUBLIC, Modifier.STATIC)
                 .returns(builder).addStatement("return new $T()", builder).build());
-        type.addMethod(forward());
-        type.addMethod(backward());
-        type.addMethod(forwardBackward());
-        type.addMethod(prepare());
+        if (variants.isEmpty()) {
+            declarationMembers(type);
+        } else {
+            dispatch(type, variants);
+            for (LossWriter v : variants) {
+                v.declarationMembers(type);
+            }
+        }
         accessors(type);
         type.addType(builderType());
         return JavaFile.builder(model.packageName(), type.build())
@@ -133,38 +168,55 @@ public final class LossWriter {
 
     // ------------------------------------------------------------------ constants, fields, constructors
 
-    private void constants(TypeSpec.Builder type) {
+    /** The constants, forward, backward and prepare of one declaration. */
+    private void declarationMembers(TypeSpec.Builder type) {
+        declarationConstants(type);
+        type.addMethod(forward());
+        type.addMethod(backward());
+        type.addMethod(forwardBackward());
+        type.addMethod(prepare());
+    }
+
+    private void classConstants(TypeSpec.Builder type) {
         type.addField(FieldSpec.builder(long.class, "serialVersionUID", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("1L").build());
         type.addField(FieldSpec.builder(String.class, "NAME", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("$S", model.className()).build());
-        type.addField(FieldSpec.builder(String[].class, "INPUT_NAMES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                .initializer("{$L}", model.inputs().stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
-                .build());
-        type.addField(FieldSpec.builder(String[].class, "VALUE_NAMES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                .initializer("{$L}", valueInputs.stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
-                .build());
-        if (model.optionalBatch() != null) {
-            type.addField(FieldSpec.builder(int.class, "BATCHED_RANK", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                    .addJavadoc("The least rank of a batched first input; one less means an unbatched call.\n")
-                    .initializer("$L", model.inputs().get(0).shape().dims().stream().filter(d -> !(d instanceof dev.lossforge.shape.ShapeSpec.Variadic)).count())
-                    .build());
-            type.addField(FieldSpec.builder(boolean[].class, "HAS_BATCH_DIM", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                    .addJavadoc("Which inputs declare the leading batch dim $L.\n", model.optionalBatch())
-                    .initializer("{$L}", model.inputs().stream().map(in -> Boolean.toString(!in.shape().dims().isEmpty()
-                            && in.shape().dims().get(0).toString().equals(model.optionalBatch()))).collect(Collectors.joining(", ")))
-                    .build());
-        }
-        for (Input in : model.inputs()) {
-            type.addField(FieldSpec.builder(SHAPE_SPEC, shapeConstant(in.name()), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                    .initializer("$T.parse($S)", SHAPE_SPEC, in.shape().source()).build());
-        }
         for (OptionParam o : model.options()) {
             if (o.isTensor() && o.shape() != null) {
                 type.addField(FieldSpec.builder(SHAPE_SPEC, shapeConstant(o.name()), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                         .initializer("$T.parse($S)", SHAPE_SPEC, o.shape().source()).build());
             }
         }
+        signatureConstant(type);
+    }
+
+    private void declarationConstants(TypeSpec.Builder type) {
+        type.addField(FieldSpec.builder(String[].class, constant("INPUT_NAMES"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("{$L}", model.inputs().stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
+                .build());
+        type.addField(FieldSpec.builder(String[].class, constant("VALUE_NAMES"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("{$L}", valueInputs.stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
+                .build());
+        if (model.optionalBatch() != null) {
+            type.addField(FieldSpec.builder(int.class, constant("BATCHED_RANK"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .addJavadoc("The least rank of a batched first input; one less means an unbatched call.\n")
+                    .initializer("$L", model.inputs().get(0).shape().dims().stream().filter(d -> !(d instanceof dev.lossforge.shape.ShapeSpec.Variadic)).count())
+                    .build());
+            type.addField(FieldSpec.builder(boolean[].class, constant("HAS_BATCH_DIM"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .addJavadoc("Which inputs declare the leading batch dim $L.\n", model.optionalBatch())
+                    .initializer("{$L}", model.inputs().stream().map(in -> Boolean.toString(!in.shape().dims().isEmpty()
+                            && in.shape().dims().get(0).toString().equals(model.optionalBatch()))).collect(Collectors.joining(", ")))
+                    .build());
+        }
+        for (Input in : model.inputs()) {
+            type.addField(FieldSpec.builder(SHAPE_SPEC, constant(shapeConstant(in.name())), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .initializer("$T.parse($S)", SHAPE_SPEC, in.shape().source()).build());
+        }
+    }
+
+    /** The signature is the first declaration's. */
+    private void signatureConstant(TypeSpec.Builder type) {
         CodeBlock.Builder inputs = CodeBlock.builder();
         for (int i = 0; i < model.inputs().size(); i++) {
             Input in = model.inputs().get(i);
@@ -232,7 +284,7 @@ public final class LossWriter {
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(loss),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), model.inputs().get(0).name());
         body.code.addStatement(model.optionalBatch() == null ? "return value" : "return unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
-        return MethodSpec.methodBuilder("forward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        return declarationMethod("forward")
                 .varargs().addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY).addCode(body.code.build()).build();
     }
 
@@ -241,7 +293,7 @@ public final class LossWriter {
         body.prologue();
         body.gradients();
         body.code.addStatement("return $L", body.gradientArray());
-        return MethodSpec.methodBuilder("backward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        return declarationMethod("backward")
                 .varargs().addParameter(INDARRAY, "gradOutput").addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY_ARRAY)
                 .addCode(body.code.build()).build();
     }
@@ -256,22 +308,87 @@ public final class LossWriter {
             body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
         }
         body.code.addStatement("return new $T(value, $L)", LOSS_AND_GRADIENTS, body.gradientArray());
-        return MethodSpec.methodBuilder("forwardBackward").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        return declarationMethod("forwardBackward")
                 .addJavadoc("Forward and backward in one pass, sharing every intermediate.\n")
                 .varargs().addParameter(INDARRAY, "gradOutput").addParameter(INDARRAY_ARRAY, "inputs").returns(LOSS_AND_GRADIENTS)
                 .addCode(body.code.build()).build();
     }
 
+    /** forward, backward or forwardBackward: the public override, or a private one of several declarations. */
+    private MethodSpec.Builder declarationMethod(String name) {
+        if (prefix.isEmpty()) {
+            return MethodSpec.methodBuilder(name).addAnnotation(Override.class).addModifiers(Modifier.PUBLIC);
+        }
+        return MethodSpec.methodBuilder(member(name)).addModifiers(Modifier.PRIVATE)
+                .addJavadoc("{@code $L} for inputs that fit {@code $L.$L}.\n", name, simpleName(model.declaringType()), model.methodName());
+    }
+
+    /**
+     * With several declarations: the public forward, backward and forwardBackward run the first declaration
+     * whose shapes the inputs bind.
+     */
+    private void dispatch(TypeSpec.Builder type, List<LossWriter> variants) {
+        MethodSpec.Builder pick = MethodSpec.methodBuilder("declarationFor").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addJavadoc("The first declaration whose shapes {@code inputs} bind; the first one's error when none does.\n")
+                .addParameter(INDARRAY_ARRAY, "inputs").returns(int.class)
+                .addStatement("$T.arity(NAME, $L, inputs)", CHECKS, constant("INPUT_NAMES"))
+                .addStatement("$T firstError = null", IllegalArgumentException.class);
+        for (int k = 0; k < variants.size(); k++) {
+            LossWriter v = variants.get(k);
+            pick.beginControlFlow("try");
+            pick.addStatement("$L", v.bindAll("inputs"));
+            pick.addStatement("return $L", k);
+            pick.nextControlFlow("catch ($T e)", IllegalArgumentException.class);
+            pick.addStatement("firstError = firstError == null ? e : firstError");
+            pick.endControlFlow();
+        }
+        type.addMethod(pick.addStatement("throw firstError").build());
+        String[][] methods = {{"forward", "inputs"}, {"backward", "gradOutput, inputs"}, {"forwardBackward", "gradOutput, inputs"}};
+        for (String[] m : methods) {
+            MethodSpec.Builder method = MethodSpec.methodBuilder(m[0]).addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).varargs();
+            if (!m[0].equals("forward")) {
+                method.addParameter(INDARRAY, "gradOutput");
+            }
+            method.addParameter(INDARRAY_ARRAY, "inputs")
+                    .returns(m[0].equals("forward") ? INDARRAY : m[0].equals("backward") ? INDARRAY_ARRAY : LOSS_AND_GRADIENTS);
+            method.beginControlFlow("switch (declarationFor(inputs))");
+            for (int k = 0; k < variants.size(); k++) {
+                String target = variants.get(k).member(m[0]) + "(" + m[1] + ")";
+                if (k == variants.size() - 1) {
+                    method.addStatement("default: return $L", target);
+                } else {
+                    method.addStatement("case $L: return $L", k, target);
+                }
+            }
+            type.addMethod(method.endControlFlow().build());
+        }
+    }
+
+    /** A ShapeBinder chain over every input, as an expression: throws when the inputs do not fit this declaration. */
+    private CodeBlock bindAll(String raw) {
+        String inputs = raw;
+        if (model.optionalBatch() != null) {
+            inputs = CodeBlock.of("($T.unbatched($L[0], $L) ? $T.addBatchDim($L, $L) : $L)", CHECKS, raw, constant("BATCHED_RANK"),
+                    CHECKS, raw, constant("HAS_BATCH_DIM"), raw).toString();
+        }
+        CodeBlock.Builder code = CodeBlock.builder().add("new $T(NAME)", SHAPE_BINDER).indent();
+        for (int i = 0; i < model.inputs().size(); i++) {
+            Input in = model.inputs().get(i);
+            code.add("\n.bind($S, $L[$L], $L)", in.name(), inputs, i, constant(shapeConstant(in.name())));
+        }
+        return code.add("\n.finish()").unindent().build();
+    }
+
     /** Checks the inputs, binds their shapes, and casts values to one float dtype. */
     private MethodSpec prepare() {
         CodeBlock.Builder code = CodeBlock.builder();
-        code.addStatement("$T.arity(NAME, INPUT_NAMES, inputs)", CHECKS);
-        code.addStatement("$T dtype = $T.computeType(NAME, VALUE_NAMES, new $T[] {$L})", DATA_TYPE, CHECKS, INDARRAY,
+        code.addStatement("$T.arity(NAME, $L, inputs)", CHECKS, constant("INPUT_NAMES"));
+        code.addStatement("$T dtype = $T.computeType(NAME, $L, new $T[] {$L})", DATA_TYPE, CHECKS, constant("VALUE_NAMES"), INDARRAY,
                 valueInputs.stream().map(i -> "inputs[" + model.inputs().indexOf(i) + "]").collect(Collectors.joining(", ")));
         code.add("$T dims = new $T(NAME)", SHAPE_BINDER, SHAPE_BINDER).indent();
         for (int i = 0; i < model.inputs().size(); i++) {
             Input in = model.inputs().get(i);
-            code.add("\n.bind($S, inputs[$L], $L)", in.name(), i, shapeConstant(in.name()));
+            code.add("\n.bind($S, inputs[$L], $L)", in.name(), i, constant(shapeConstant(in.name())));
         }
         code.unindent().add(";\n");
         for (OptionParam o : model.options()) {
@@ -306,7 +423,7 @@ public final class LossWriter {
             }
         }
         code.addStatement("return new $T[] {$>\n$L$<}", INDARRAY, CodeBlock.join(values, ",\n"));
-        return MethodSpec.methodBuilder("prepare").addModifiers(Modifier.PRIVATE)
+        return MethodSpec.methodBuilder(member("prepare")).addModifiers(Modifier.PRIVATE)
                 .addJavadoc("Validates the inputs and returns them, then the tensor options, in one float dtype.\n")
                 .addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY_ARRAY).addCode(code.build()).build();
     }
@@ -328,10 +445,10 @@ public final class LossWriter {
             names.newName("unbatched", "unbatched");
             if (model.optionalBatch() != null) {
                 code.add("// PyTorch's unbatched inputs are computed as a batch of one\n");
-                code.addStatement("boolean unbatched = inputs != null && inputs.length > 0 && $T.unbatched(inputs[0], BATCHED_RANK)", CHECKS);
-                code.addStatement("$T[] in = prepare(unbatched ? $T.addBatchDim(inputs, HAS_BATCH_DIM) : inputs)", INDARRAY, CHECKS);
+                code.addStatement("boolean unbatched = inputs != null && inputs.length > 0 && $T.unbatched(inputs[0], $L)", CHECKS, constant("BATCHED_RANK"));
+                code.addStatement("$T[] in = $L(unbatched ? $T.addBatchDim(inputs, $L) : inputs)", INDARRAY, member("prepare"), CHECKS, constant("HAS_BATCH_DIM"));
             } else {
-                code.addStatement("$T[] in = prepare(inputs)", INDARRAY);
+                code.addStatement("$T[] in = $L(inputs)", INDARRAY, member("prepare"));
             }
             int slot = 0;
             for (Input input : model.inputs()) {
