@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
@@ -26,6 +27,7 @@ import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.nd4j.kryo.Nd4jRegistrator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -40,6 +42,7 @@ import scala.reflect.ClassTag$;
  * and ParameterAveragingTrainingMaster's broadcast {@link NetBroadcastTuple} through Spark's Java and Kryo
  * serializers. On the executor the loss is rebuilt, its options read back and the network scored.
  */
+@Timeout(value = 3, unit = TimeUnit.MINUTES) // a DL4J or Spark hang fails the test instead of stalling CI
 class SparkSerializationTest {
     private static final long SEED = 42;
     private static final Iris.Split DATA = Iris.load(0.2, SEED);
