@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /** Class-index labels as DL4J passes them, and the loss's own checks surviving the adapter and the network. */
 class LabelsTest {
@@ -85,12 +86,23 @@ class LabelsTest {
     @Test
     void oneHotLabelsForAnIndexLossGetAHint() {
         INDArray oneHot = Nd4j.createFromArray(new double[][] {{0, 0, 1}, {1, 0, 0}});
+        ILossFunction nll = Dl4jLosses.of(TorchLosses.create("NLLLoss", java.util.Map.of()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> crossEntropy().computeGradient(oneHot, LOGITS, IDENTITY, null));
+                () -> nll.computeGradient(oneHot, LOGITS, IDENTITY, null));
         // the loss's own message first, then the hint
-        assertTrue(e.getMessage().startsWith("CrossEntropyLoss: target has shape [2,3]"), e.getMessage());
-        assertTrue(e.getMessage().endsWith(". The labels [2, 3] look like DL4J one-hot rows, but CrossEntropyLoss takes class"
+        assertTrue(e.getMessage().startsWith("NLLLoss: target has shape [2,3]"), e.getMessage());
+        assertTrue(e.getMessage().endsWith(". The labels [2, 3] look like DL4J one-hot rows, but NLLLoss takes class"
                 + " indices: expected labels [2, 1] holding each row's class index (for one-hot labels: labels.argMax(1))"), e.getMessage());
+    }
+
+    @Test
+    void oneHotLabelsForCrossEntropyAreProbabilitiesAsInPyTorch() {
+        INDArray oneHot = Nd4j.createFromArray(new double[][] {{0, 0, 1}, {1, 0, 0}});
+        INDArray indices = Nd4j.createFromArray(new double[][] {{2}, {0}});
+        assertEquals(crossEntropy().computeScore(indices, LOGITS, IDENTITY, null, false),
+                crossEntropy().computeScore(oneHot, LOGITS, IDENTITY, null, false), 1e-12);
+        assertEquals(crossEntropy().computeGradient(indices, LOGITS, IDENTITY, null),
+                crossEntropy().computeGradient(oneHot, LOGITS, IDENTITY, null));
     }
 
     @Test
