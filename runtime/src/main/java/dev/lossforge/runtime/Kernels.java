@@ -406,16 +406,40 @@ public final class Kernels {
         return where(cond, Nd4j.scalar(b.dataType(), a), b);
     }
 
-    /** Same-shape selection with a BOOL mask. */
+    /**
+     * Same-shape selection with a BOOL mask, over primitive arrays (ND4J's select op is far slower here):
+     * float arrays stay float, so a FLOAT computation copies half the bytes.
+     */
     private static INDArray select(INDArray boolMask, INDArray ifTrue, INDArray ifFalse) {
-        INDArray out = ifFalse.dup('c');
-        INDArray mask = boolMask.dup('c');
-        INDArray chosen = ifTrue.dup('c');
-        long n = out.length();
-        for (long i = 0; i < n; i++) {
-            if (mask.getDouble(i) != 0.0) {
-                out.putScalar(i, chosen.getDouble(i));
+        long[] shape = ifFalse.shape();
+        boolean[] mask = toBooleans(boolMask);
+        if (ifFalse.dataType() == DataType.FLOAT) {
+            float[] yes = ifTrue.castTo(DataType.FLOAT).dup('c').data().asFloat();
+            float[] out = ifFalse.dup('c').data().asFloat();
+            for (int i = 0; i < out.length; i++) {
+                if (mask[i]) {
+                    out[i] = yes[i];
+                }
             }
+            return out.length == 0 ? Nd4j.create(DataType.FLOAT, shape) : Nd4j.createFromArray(out).reshape('c', shape);
+        }
+        double[] yes = ifTrue.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] out = ifFalse.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        for (int i = 0; i < out.length; i++) {
+            if (mask[i]) {
+                out[i] = yes[i];
+            }
+        }
+        return fromDoubles(out, shape, ifFalse.dataType());
+    }
+
+    private static boolean[] toBooleans(INDArray mask) {
+        INDArray m = mask.dataType() == DataType.BOOL ? mask : mask.neq(0.0);
+        // BOOL buffers read as bytes
+        byte[] bytes = m.dup('c').data().asBytes();
+        boolean[] out = new boolean[(int) m.length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = bytes[i] != 0;
         }
         return out;
     }
