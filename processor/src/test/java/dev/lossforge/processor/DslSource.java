@@ -21,6 +21,7 @@ final class DslSource {
             import dev.lossforge.Loss;
             import dev.lossforge.Option;
             import dev.lossforge.Shape;
+            import dev.lossforge.dsl.Ops;
             import dev.lossforge.dsl.Tensor;
             import java.util.function.UnaryOperator;
 

@@ -24,6 +24,22 @@ class OpShapeErrorTest {
                         """,
                         "[lossforge.shape] cannot broadcast (N,C) with (N): dim C vs N",
                         "return square(input^.sub(target));"),
+                error("theOperandsOfAMismatchAreListedWithTheDeclarationsTheirShapesCameFrom", """
+                        @Loss(pred = "N,C")
+                        static Tensor loss(Tensor input, @Shape("N") Tensor mask,
+                                @Option(defaultValue = "1") @Shape("K") Tensor weight) {
+                            return input.mul(mask).add(input.mul(weight));
+                        }
+                        """,
+                        "[lossforge.shape] cannot broadcast (N,C) with (N): dim C vs N\n"
+                                + "      input  : (N,C)   from @Loss(pred = \"N,C\")\n"
+                                + "      mask   : (N)   from @Shape(\"N\")\n"
+                                + "      hint   : to pick one entry per row, use gather(pred, 1, target) with an @Index target",
+                        "return input^.mul(mask).add(input.mul(weight));")
+                        .and("[lossforge.shape] cannot broadcast (N,C) with (K): dim C vs K\n"
+                                + "      input  : (N,C)   from @Loss(pred = \"N,C\")\n"
+                                + "      weight : (K)   from @Shape(\"K\")",
+                                "return input.mul(mask).add(input^.mul(weight));"),
                 error("differentlyNamedVariadicsDoNotBroadcast", """
                         @Loss(pred = "*a", target = "*b")
                         static Tensor loss(Tensor input, Tensor target) {

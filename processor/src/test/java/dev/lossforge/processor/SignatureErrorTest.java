@@ -104,6 +104,23 @@ class SignatureErrorTest {
                         "[lossforge.signature] option 'scale' has type Object; options are double, float, int, long, boolean, String or Tensor",
                         "Object ^scale) {"),
 
+                error("aParameterNamedReductionIsRefusedBecauseEveryLossHasThatOption", """
+                        @Loss(pred = "N")
+                        static Tensor loss(Tensor input, @Option(defaultValue = "1") double reduction) {
+                            return input.mul(reduction);
+                        }
+                        """,
+                        "[lossforge.signature] 'reduction' is an option of every loss (NONE, MEAN or SUM), set on the generated class; give this parameter another name",
+                        "@Option(defaultValue = \"1\") double ^reduction) {"),
+                error("aShapeAnnotationOnTheTargetConflictsWithTheDeclaredTarget", """
+                        @Loss(pred = "N,C", target = "N")
+                        static Tensor loss(Tensor input, @Shape("N,C") Tensor target) {
+                            return input.sub(target);
+                        }
+                        """,
+                        "[lossforge.signature] the shape of 'target' is @Loss(target = \"N\"); remove this @Shape",
+                        "@Shape(^\"N,C\") Tensor target"),
+
                 // ---------------------------------------------------------------- option defaults
                 error("aWordAsTheDefaultOfAnIntOptionIsReportedOnTheDefault", """
                         @Loss(pred = "N")
@@ -178,7 +195,15 @@ class SignatureErrorTest {
                         }
                         """,
                         "[lossforge.signature] @Loss(name = \"My Loss\") must be a simple Java class name, as \"MSELoss\"",
-                        "name = ^\"My Loss\""));
+                        "name = ^\"My Loss\""),
+                error("aClassNameThatIsTheDeclaringClassIsRefused", """
+                        @Loss(pred = "N", name = "Losses")
+                        static Tensor loss(Tensor input) {
+                            return input;
+                        }
+                        """,
+                        "[lossforge.signature] the generated class would be named Losses, as the class that declares loss(); choose another @Loss(name = ...)",
+                        "name = ^\"Losses\""));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -86,6 +86,12 @@ public final class LossParser {
         for (int i = 0; i < decl.params().size(); i++) {
             Param p = decl.params().get(i);
             Tree paramTree = tree.getParameters().get(i);
+            if (p.name().equals("reduction")) {
+                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("'reduction' is an option of every loss (NONE, MEAN or SUM),"
+                        + " set on the generated class; give this parameter another name")));
+                refused.add(p.name());
+                continue;
+            }
             if (p.isOption()) {
                 options.add(option(p, paramTree));
                 continue;
@@ -104,6 +110,10 @@ public final class LossParser {
                         + "' has no declared shape: the first two take @Loss(pred = ..., target = ...), the others @Shape(\"...\")")));
                 refused.add(p.name());
                 continue;
+            }
+            if (attribute != null && p.shape() != null) {
+                problems.add(Problem.onAnnotation(p.name(), "Shape", "value", Diag.SIGNATURE.format("the shape of '" + p.name()
+                        + "' is @Loss(" + attribute + " = \"" + shapeText + "\"); remove this @Shape")));
             }
             ShapeSpec shape = attribute == null
                     ? parseShape(shapeText, p.name(), "Shape", "value")
@@ -125,6 +135,9 @@ public final class LossParser {
         if (!SourceVersion.isName(decl.className()) || decl.className().contains(".")) {
             problems.add(Problem.onAnnotation(null, "Loss", "name", Diag.SIGNATURE.format("@Loss(name = \"" + decl.className()
                     + "\") must be a simple Java class name, as \"MSELoss\"")));
+        } else if (qualified(decl.packageName(), decl.className()).equals(decl.declaringType())) {
+            problems.add(Problem.onAnnotation(null, "Loss", "name", Diag.SIGNATURE.format("the generated class would be named "
+                    + decl.className() + ", as the class that declares " + decl.methodName() + "(); choose another @Loss(name = ...)")));
         }
         ShapeSpec result = decl.result().isEmpty() ? null : parseShape(decl.result(), null, "Loss", "result");
 
@@ -213,6 +226,10 @@ public final class LossParser {
         } catch (NumberFormatException e) {
             return false;
         }
+    }
+
+    private static String qualified(String packageName, String simpleName) {
+        return packageName.isEmpty() ? simpleName : packageName + "." + simpleName;
     }
 
     private static String article(String word) {

@@ -4,6 +4,7 @@ import com.sun.source.tree.ExpressionTree;
 import com.sun.source.tree.MemberSelectTree;
 import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.Tree;
+import com.sun.source.tree.VariableTree;
 import dev.lossforge.processor.diag.Diag;
 import dev.lossforge.processor.diag.Problem;
 import dev.lossforge.processor.ir.Graph;
@@ -191,6 +192,11 @@ public final class ShapeInference {
         return text.length() > 40 ? text.substring(0, 37) + "..." : text;
     }
 
+    private static boolean hasShapeAnnotation(Tree parameter) {
+        return parameter instanceof VariableTree v && v.getModifiers().getAnnotations().stream()
+                .anyMatch(an -> an.getAnnotationType().toString().equals("Shape") || an.getAnnotationType().toString().endsWith(".Shape"));
+    }
+
     private static String origin(Node a, LossModel model) {
         if (a.op() == Op.OPTION_TENSOR) {
             OptionParam o = model.options().stream().filter(p -> p.name().equals(a.text())).findFirst().orElse(null);
@@ -201,7 +207,8 @@ public final class ShapeInference {
         }
         List<Input> inputs = model.inputs();
         int i = inputs.indexOf(inputs.stream().filter(in -> in.node() == a).findFirst().orElse(null));
-        String attribute = i == 0 ? "@Loss(pred = \"" : i == 1 ? "@Loss(target = \"" : "@Shape(\"";
+        // the second input's shape is @Loss(target) unless the target is empty and it has its own @Shape
+        String attribute = i == 0 ? "@Loss(pred = \"" : i == 1 && !hasShapeAnnotation(a.source()) ? "@Loss(target = \"" : "@Shape(\"";
         String shape = inputs.get(i).shape().source();
         return "   from " + attribute + shape + "\")";
     }
