@@ -16,13 +16,16 @@ class OpShapeErrorTest {
     static List<NegativeCase> cases() {
         return List.of(
                 // ---------------------------------------------------------------- broadcasting
-                error("subtractingAVectorTargetFromAMatrixIsReportedAtTheSub", """
+                error("subtractingAVectorTargetFromAMatrixIsReportedAtTheSubWithOperandsAndAHint", """
                         @Loss(pred = "N,C", target = "N")
                         static Tensor mse(Tensor input, Tensor target) {
                             return square(input.sub(target));
                         }
                         """,
-                        "[lossforge.shape] cannot broadcast (N,C) with (N): dim C vs N",
+                        "[lossforge.shape] cannot broadcast (N,C) with (N): dim C vs N\n"
+                                + "      input  : (N,C)   from @Loss(pred = \"N,C\")\n"
+                                + "      target : (N)     from @Loss(target = \"N\")\n"
+                                + "      hint   : to pick one entry per row, use gather(pred, 1, target) with an @Index target",
                         "return square(input^.sub(target));"),
                 error("theOperandsOfAMismatchAreListedWithTheDeclarationsTheirShapesCameFrom", """
                         @Loss(pred = "N,C")
@@ -33,12 +36,12 @@ class OpShapeErrorTest {
                         """,
                         "[lossforge.shape] cannot broadcast (N,C) with (N): dim C vs N\n"
                                 + "      input  : (N,C)   from @Loss(pred = \"N,C\")\n"
-                                + "      mask   : (N)   from @Shape(\"N\")\n"
+                                + "      mask   : (N)     from @Shape(\"N\")\n"
                                 + "      hint   : to pick one entry per row, use gather(pred, 1, target) with an @Index target",
                         "return input^.mul(mask).add(input.mul(weight));")
                         .and("[lossforge.shape] cannot broadcast (N,C) with (K): dim C vs K\n"
                                 + "      input  : (N,C)   from @Loss(pred = \"N,C\")\n"
-                                + "      weight : (K)   from @Shape(\"K\")",
+                                + "      weight : (K)     from @Shape(\"K\")",
                                 "return input.mul(mask).add(input^.mul(weight));"),
                 error("differentlyNamedVariadicsDoNotBroadcast", """
                         @Loss(pred = "*a", target = "*b")

@@ -168,13 +168,20 @@ public final class ShapeInference {
         if (!hints.isEmpty()) {
             width = Math.max(width, "hint  ".length()); // keeps "hint   :" aligned with the operands
         }
+        int shapeWidth = 0;
+        for (int i = 0; i < n.args().size(); i++) {
+            if (n.arg(i).op() != Op.SCALAR) {
+                shapeWidth = Math.max(shapeWidth, argShapes.get(i).toString().length());
+            }
+        }
         for (int i = 0; i < n.args().size(); i++) {
             Node a = n.args().get(i);
             if (a.op() == Op.SCALAR) {
                 continue;
             }
             String origin = origin(a, model);
-            lines.add(String.format("%-" + width + "s : %s%s", labels.get(i), argShapes.get(i), origin));
+            String line = String.format("%-" + width + "s : %-" + shapeWidth + "s%s", labels.get(i), argShapes.get(i), origin);
+            lines.add(line.stripTrailing());
         }
         lines.addAll(hints);
         return lines.toArray(new String[0]);
