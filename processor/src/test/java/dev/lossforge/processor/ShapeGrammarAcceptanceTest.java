@@ -60,6 +60,12 @@ class ShapeGrammarAcceptanceTest {
                             return mean(square(input));
                         }
                         """),
+                new Accepted("anAnonymousVariadicInTheResultMatchesTheComputedDims", """
+                        @Loss(pred = "N,*", result = "N,*")
+                        static Tensor loss(Tensor input) {
+                            return square(input);
+                        }
+                        """),
                 new Accepted("aNamedVariadicIsTheSameDimsInEveryParameter", """
                         @Loss(pred = "N,C,*d", target = "N,*d", result = "N,*d")
                         static Tensor loss(Tensor input, @Index("C") Tensor target) {

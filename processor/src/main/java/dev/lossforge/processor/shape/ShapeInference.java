@@ -82,7 +82,7 @@ public final class ShapeInference {
         SymShape result = shapes.get(model.loss());
         if (result != null && model.result() != null) {
             SymShape declared = SymShape.of(model.result());
-            if (!ShapeRules.sameShape(declared, result)) {
+            if (!ShapeRules.matchesDeclared(declared, result)) {
                 problems.add(Problem.onAnnotation(null, "Loss", "result",
                         Diag.RESULT.format(result, model.result().source(), declared)));
             }

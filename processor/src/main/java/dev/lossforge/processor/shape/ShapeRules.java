@@ -18,11 +18,19 @@ public final class ShapeRules {
         if (a.isScalar()) return b;
         if (b.isScalar()) return a;
         if (a.hasVariadic() && b.hasVariadic()) {
-            if (!a.variadic().equals(b.variadic()) || a.suffix().size() != b.suffix().size()) {
+            if (!a.variadic().equals(b.variadic())) {
                 List<String> hint = a.isAnonymousVariadic() || b.isAnonymousVariadic()
                         ? List.of("hint   : each '*' stands for its own dims; name both, as '*d', to declare them the same")
                         : List.of();
                 throw new ShapeError(hint, Diag.BROADCAST, a, b, a.variadicLabel(), b.variadicLabel());
+            }
+            if (a.suffix().size() != b.suffix().size()) {
+                // right-aligned, the longer suffix's first extra dim faces the other's variadic, whose rank is unknown
+                boolean aLonger = a.suffix().size() > b.suffix().size();
+                List<String> longer = aLonger ? a.suffix() : b.suffix();
+                String extra = longer.get(longer.size() - Math.min(a.suffix().size(), b.suffix().size()) - 1);
+                throw aLonger ? new ShapeError(Diag.BROADCAST, a, b, extra, b.variadicLabel())
+                        : new ShapeError(Diag.BROADCAST, a, b, a.variadicLabel(), extra);
             }
             return new SymShape(rightAligned(a.prefix(), b.prefix(), a, b), a.variadic(), rightAligned(a.suffix(), b.suffix(), a, b));
         }
@@ -83,6 +91,24 @@ public final class ShapeRules {
             return false;
         }
         return sameDims(a.prefix(), b.prefix()) && sameDims(a.suffix(), b.suffix());
+    }
+
+    /**
+     * Whether a computed shape is what a declaration says: the same shape, where the declaration's anonymous
+     * {@code *} (any dims) also matches the computed shape's variadic, whatever its name.
+     */
+    public static boolean matchesDeclared(SymShape declared, SymShape actual) {
+        if (declared.isAnonymousVariadic() && actual.hasVariadic()) {
+            return sameShape(new SymShape(declared.prefix(), actual.variadic(), declared.suffix()), actual);
+        }
+        if (declared.isAnonymousVariadic()) {
+            List<String> dims = actual.dims();
+            int p = declared.prefix().size();
+            int s = declared.suffix().size();
+            return dims.size() >= p + s && sameDims(declared.prefix(), dims.subList(0, p))
+                    && sameDims(declared.suffix(), dims.subList(dims.size() - s, dims.size()));
+        }
+        return sameShape(declared, actual);
     }
 
     private static boolean sameDims(List<String> x, List<String> y) {
