@@ -129,6 +129,12 @@ public final class Checks {
         return shaped.dataType() == input.dataType() || !input.dataType().isFPType() ? shaped : shaped.castTo(input.dataType());
     }
 
+    /** A loss value in the dtype of the first input when that is HALF or BFLOAT16 (computed in FLOAT). */
+    public static INDArray resultLike(INDArray value, INDArray firstInput) {
+        DataType type = firstInput.dataType();
+        return (type == DataType.HALF || type == DataType.BFLOAT16) && value.dataType() != type ? value.castTo(type) : value;
+    }
+
     /**
      * Whether a call is unbatched: its first input has one dim fewer than {@code batchedRank}, the least rank
      * its declared shape allows.

@@ -454,6 +454,9 @@ public final class Kernels {
         if (dims.length == 0) {
             return Nd4j.scalar(a.dataType(), a.isEmpty() ? 0.0 : a.sumNumber().doubleValue());
         }
+        if (a.isEmpty()) {
+            return emptyReduction(a, normalize(a.rank(), dims), 0.0);
+        }
         return a.sum(normalize(a.rank(), dims));
     }
 
@@ -463,6 +466,9 @@ public final class Kernels {
             return Nd4j.scalar(a.dataType(), a.isEmpty() ? Double.NaN : a.sumNumber().doubleValue() / a.length());
         }
         int[] axes = normalize(a.rank(), dims);
+        if (a.isEmpty()) {
+            return emptyReduction(a, axes, Double.NaN);
+        }
         long count = 1;
         for (int d : axes) {
             count *= a.size(d);
@@ -473,6 +479,9 @@ public final class Kernels {
     /** {@code log(sum(exp(a), dim))}, stabilised by the max as PyTorch does (an infinite max counts as 0). */
     public static INDArray logsumexp(INDArray a, int dim) {
         int axis = normalize(a.rank(), dim);
+        if (a.isEmpty()) {
+            return emptyReduction(a, new int[] {axis}, Double.NEGATIVE_INFINITY);
+        }
         INDArray max = a.max(true, axis);
         INDArray finiteMax = select(Transforms.abs(max, true).eq(Double.POSITIVE_INFINITY), Nd4j.zerosLike(max), max);
         INDArray shifted = sub(a, finiteMax);
@@ -486,6 +495,9 @@ public final class Kernels {
      */
     public static INDArray logSoftmax(INDArray a, int dim) {
         int axis = normalize(a.rank(), dim);
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
         INDArray max = a.max(true, axis);
         INDArray finiteMax = select(Transforms.abs(max, true).eq(Double.POSITIVE_INFINITY), Nd4j.zerosLike(max), max);
         INDArray shifted = sub(a, finiteMax);
@@ -512,7 +524,8 @@ public final class Kernels {
         for (int d : dims) {
             kept[normalize(originalShape.length, d)] = 1;
         }
-        return a.reshape(kept);
+        // ND4J cannot reshape an empty array
+        return a.isEmpty() ? Nd4j.create(a.dataType(), kept) : a.reshape(kept);
     }
 
     /** The gradient of {@link #mean}: g spread evenly over the reduced elements. */
@@ -529,7 +542,8 @@ public final class Kernels {
         for (int d : dims) {
             count *= originalShape[normalize(originalShape.length, d)];
         }
-        return expand(unsqueeze(g, originalShape, dims), originalShape).div(count);
+        INDArray spread = expand(unsqueeze(g, originalShape, dims), originalShape);
+        return spread.isEmpty() ? spread : spread.div(count);
     }
 
     public static INDArray zerosLike(INDArray a) {
@@ -563,6 +577,9 @@ public final class Kernels {
     /** The p-norm over {@code dim}, dropping it: {@code (sum |t|^p)^(1/p)}, as {@code torch.norm(t, p, dim)}. */
     public static INDArray norm(INDArray t, double p, int dim) {
         int axis = normalize(t.rank(), dim);
+        if (t.isEmpty()) {
+            return emptyReduction(t, new int[] {axis}, 0.0);
+        }
         if (p == 2.0) {
             return Transforms.sqrt(t.mul(t).sum(axis), false);
         }
@@ -658,6 +675,9 @@ public final class Kernels {
             return a;
         }
         broadcastShape(a.shape(), shape);
+        if (a.isEmpty() || Arrays.stream(shape).anyMatch(size -> size == 0)) {
+            return Nd4j.create(a.dataType(), shape); // ND4J cannot reshape or broadcast an empty array
+        }
         long[] padded = new long[shape.length];
         Arrays.fill(padded, 1);
         System.arraycopy(a.shape(), 0, padded, shape.length - a.rank(), a.rank());
@@ -726,6 +746,9 @@ public final class Kernels {
         }
         int axis = normalize(shape.length, dim);
         long classes = shape[axis];
+        if (index.isEmpty() || classes == 0) {
+            return Nd4j.create(g.dataType(), shape); // ND4J cannot permute an empty array
+        }
         long[] idx = indexValues(index, classes, ignoreIndex);
         double[] grads = g.dup('c').data().asDouble();
         double[] out = new double[Math.toIntExact(idx.length * classes)];
@@ -995,6 +1018,20 @@ public final class Kernels {
             inv[order[i]] = i;
         }
         return inv;
+    }
+
+    /**
+     * A reduction of an empty array, as PyTorch gives it: empty if a kept dim is 0, otherwise (a reduced dim is
+     * 0) filled with the reduction of nothing: 0 for a sum, NaN for a mean, -inf for a log-sum-exp.
+     */
+    private static INDArray emptyReduction(INDArray a, int[] axes, double ofNothing) {
+        long[] kept = a.shape().clone(); // shape() may be the array's own
+        for (int axis : axes) {
+            kept[axis] = -1;
+        }
+        long[] shape = Arrays.stream(kept).filter(size -> size >= 0).toArray();
+        boolean emptyResult = Arrays.stream(shape).anyMatch(size -> size == 0);
+        return emptyResult ? Nd4j.create(a.dataType(), shape) : Nd4j.valueArrayOf(shape, ofNothing, a.dataType());
     }
 
     /** ND4J refuses to compute on empty arrays; an elementwise op on an empty input gives an empty result. */

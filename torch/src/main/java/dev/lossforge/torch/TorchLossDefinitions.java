@@ -166,7 +166,7 @@ final class TorchLossDefinitions {
      */
     @Loss(name = "PoissonNLLLoss", pred = "*d", target = "*d")
     static Tensor poissonNll(Tensor input, Tensor target, @Option(defaultValue = "true") boolean logInput,
-            @Option(defaultValue = "false") boolean full, @Option(defaultValue = "1e-8") double eps) {
+            @Option(defaultValue = "false") boolean full, @Option(defaultValue = "1e-8", valid = "eps >= 0") double eps) {
         Tensor loss = logInput ? exp(input).sub(target.mul(input)) : input.sub(target.mul(log(input.add(eps))));
         Tensor stirling = target.mul(log(target)).sub(target).add(log(target.mul(2 * Math.PI)).mul(0.5));
         return full ? loss.add(where(le(target, 1.0), constant(0.0), stirling)) : loss;
@@ -178,7 +178,7 @@ final class TorchLossDefinitions {
      */
     @Loss(name = "GaussianNLLLoss", pred = "*d", target = "*d")
     static Tensor gaussianNll(Tensor input, Tensor target, @Shape("*v") Tensor var,
-            @Option(defaultValue = "false") boolean full, @Option(defaultValue = "1e-6") double eps) {
+            @Option(defaultValue = "false") boolean full, @Option(defaultValue = "1e-6", valid = "eps >= 0") double eps) {
         Tensor v = clampMinStraightThrough(alignVariance(var, input), eps);
         Tensor loss = log(v).add(square(input.sub(target)).div(v)).mul(0.5);
         return full ? loss.add(0.5 * Math.log(2 * Math.PI)) : loss;
@@ -202,7 +202,7 @@ final class TorchLossDefinitions {
     @Loss(name = "TripletMarginLoss", pred = "N,D", target = "N,D", optionalBatch = "N")
     static Tensor tripletMargin(Tensor anchor, Tensor positive, @Shape("N,D") Tensor negative,
             @Option(defaultValue = "1.0") double margin, @Option(defaultValue = "2.0") double p,
-            @Option(defaultValue = "1e-6") double eps, @Option(defaultValue = "false") boolean swap) {
+            @Option(defaultValue = "1e-6", valid = "eps >= 0") double eps, @Option(defaultValue = "false") boolean swap) {
         Tensor toPositive = norm(anchor.sub(positive).add(eps), p, 1);
         Tensor toNegative = norm(anchor.sub(negative).add(eps), p, 1);
         Tensor swapped = minimum(toNegative, norm(positive.sub(negative).add(eps), p, 1));

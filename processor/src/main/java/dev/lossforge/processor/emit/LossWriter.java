@@ -283,7 +283,10 @@ public final class LossWriter {
         body.compute(java.util.Arrays.asList(loss, model.meanWeights()));
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(loss),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), model.inputs().get(0).name());
-        body.code.addStatement(model.optionalBatch() == null ? "return value" : "return unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
+        if (model.optionalBatch() != null) {
+            body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
+        }
+        body.code.addStatement("return $T.resultLike(value, inputs[0])", CHECKS);
         return declarationMethod("forward")
                 .varargs().addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY).addCode(body.code.build()).build();
     }
@@ -307,7 +310,7 @@ public final class LossWriter {
         if (model.optionalBatch() != null) {
             body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
         }
-        body.code.addStatement("return new $T(value, $L)", LOSS_AND_GRADIENTS, body.gradientArray());
+        body.code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS, body.gradientArray());
         return declarationMethod("forwardBackward")
                 .addJavadoc("Forward and backward in one pass, sharing every intermediate.\n")
                 .varargs().addParameter(INDARRAY, "gradOutput").addParameter(INDARRAY_ARRAY, "inputs").returns(LOSS_AND_GRADIENTS)
