@@ -81,7 +81,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         // softplus(input.mul(target).neg())
         INDArray softplus = Kernels.softplus(neg);
         INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        return value;
+        return Checks.resultLike(value, inputs[0]);
     }
 
     @Override
@@ -145,7 +145,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         // d loss / d target
         INDArray gradTarget = Kernels.mul(gradMul, input);
         INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        return new LossAndGradients(value, new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])});
+        return new LossAndGradients(Checks.resultLike(value, inputs[0]), new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])});
     }
 
     /**

@@ -129,10 +129,17 @@ public record ShapeSpec(String source, List<Dim> dims) {
                 end = src.lastIndexOf(')');
             }
             List<Dim> dims = new ArrayList<>();
+            int secondVariadicAt = -1;
             skipSpaces();
             if (pos < end) {
                 while (true) {
+                    skipSpaces();
+                    int dimStart = pos;
                     dims.add(parseDim(end));
+                    if (dims.get(dims.size() - 1) instanceof Variadic && secondVariadicAt < 0
+                            && dims.stream().filter(d -> d instanceof Variadic).count() == 2) {
+                        secondVariadicAt = dimStart;
+                    }
                     skipSpaces();
                     if (pos >= end) {
                         break;
@@ -147,10 +154,8 @@ public record ShapeSpec(String source, List<Dim> dims) {
                     throw error("unexpected '" + src.charAt(pos) + "' after the closing ')'");
                 }
             }
-            long variadics = dims.stream().filter(d -> d instanceof Variadic).count();
-            if (variadics > 1) {
-                throw new ShapeSyntaxException(src, src.indexOf('*', src.indexOf('*') + 1),
-                        "at most one variadic dim ('*' or '*name') per shape");
+            if (secondVariadicAt >= 0) {
+                throw new ShapeSyntaxException(src, secondVariadicAt, "at most one variadic dim ('*' or '*name') per shape");
             }
             return new ShapeSpec(src, dims);
         }

@@ -282,7 +282,7 @@ public final class LossWriter {
         Node loss = model.loss();
         body.compute(java.util.Arrays.asList(loss, model.meanWeights()));
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(loss),
-                model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), model.inputs().get(0).name());
+                model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(model.inputs().get(0).node()));
         if (model.optionalBatch() != null) {
             body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
         }
@@ -306,7 +306,7 @@ public final class LossWriter {
         body.prologue();
         body.gradients();
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
-                model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), model.inputs().get(0).name());
+                model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(model.inputs().get(0).node()));
         if (model.optionalBatch() != null) {
             body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
         }
@@ -396,8 +396,8 @@ public final class LossWriter {
         code.unindent().add(";\n");
         for (OptionParam o : model.options()) {
             if (o.isTensor() && o.shape() != null) {
-                code.beginControlFlow("if ($1N != null && $1N.rank() > 0)", o.name())
-                        .addStatement("dims.bind($S, $N, $L)", o.name(), o.name(), shapeConstant(o.name()))
+                code.beginControlFlow("if (this.$1N != null && this.$1N.rank() > 0)", o.name())
+                        .addStatement("dims.bind($S, this.$N, $L)", o.name(), o.name(), shapeConstant(o.name()))
                         .endControlFlow();
             }
         }
@@ -421,8 +421,8 @@ public final class LossWriter {
         }
         for (OptionParam o : model.options()) {
             if (o.isTensor()) {
-                values.add(CodeBlock.of("$1N == null ? $2T.scalar(dtype, $3L) : $4T.cast($1N, dtype)", o.name(), ND4J,
-                        o.defaultValue().isEmpty() ? "0.0" : o.defaultValue() + (o.defaultValue().contains(".") ? "" : ".0"), CHECKS));
+                values.add(CodeBlock.of("this.$1N == null ? $2T.scalar(dtype, $3L) : $4T.cast(this.$1N, dtype)", o.name(), ND4J,
+                        o.defaultValue().isEmpty() ? "0.0" : "(double) " + o.defaultValue().trim(), CHECKS));
             }
         }
         code.addStatement("return new $T[] {$>\n$L$<}", INDARRAY, CodeBlock.join(values, ",\n"));
@@ -497,7 +497,7 @@ public final class LossWriter {
             String seedName = names.newName("gradLoss", "seed");
             code.add("// the gradient of the reduced loss with respect to the unreduced loss\n");
             code.addStatement("$T $N = $T.seed(NAME, reduction, gradOutput, $L, $L, $L)", INDARRAY, seedName, REDUCTIONS, ref(model.loss()),
-                    model.meanWeights() == null ? "null" : ref(model.meanWeights()), model.inputs().get(0).name());
+                    model.meanWeights() == null ? "null" : ref(model.meanWeights()), ref(model.inputs().get(0).node()));
             for (Node g : gradients.inputGradients().values()) {
                 for (Node n : Graph.topologicalOrder(List.of(g))) {
                     if (n.op() == Op.SEED) {

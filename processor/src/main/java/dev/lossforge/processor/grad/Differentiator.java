@@ -69,7 +69,13 @@ public final class Differentiator {
             Node g = grads.get(in.node());
             inputGradients.put(in.name(), g == null ? graph.op(Op.ZEROS_LIKE, in.node()) : g);
         }
-        grads.forEach((forward, g) -> gradientOf.putIfAbsent(g, forward));
+        // in topological order, so that a gradient shared by several nodes is always named after the same one
+        for (Node forward : order) {
+            Node g = grads.get(forward);
+            if (g != null) {
+                gradientOf.putIfAbsent(g, forward);
+            }
+        }
         boolean branches = order.stream().anyMatch(n -> n.op() == Op.CHOOSE);
         return new Result(inputGradients, gradientOf, branches);
     }

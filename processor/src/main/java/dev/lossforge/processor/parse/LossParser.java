@@ -42,6 +42,10 @@ import javax.lang.model.SourceVersion;
  * text. Collects every problem it finds; a method with problems gets no model.
  */
 public final class LossParser {
+    /** Constants every generated class declares; options become fields, so they may not take these names. */
+    private static final Set<String> GENERATED_CONSTANTS = Set.of("NAME", "SIGNATURE", "INPUT_NAMES", "VALUE_NAMES",
+            "BATCHED_RANK", "HAS_BATCH_DIM", "serialVersionUID");
+
     private static final Set<String> NUMBER_TYPES = Set.of("double", "float", "int", "long");
 
     private final Graph graph = new Graph();
@@ -89,6 +93,12 @@ public final class LossParser {
             if (p.name().equals("reduction")) {
                 problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("'reduction' is an option of every loss (NONE, MEAN or SUM),"
                         + " set on the generated class; give this parameter another name")));
+                refused.add(p.name());
+                continue;
+            }
+            if (p.isOption() && GENERATED_CONSTANTS.contains(p.name()) || p.isOption() && p.name().endsWith("_SHAPE")) {
+                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("option '" + p.name() + "' would clash with the constant "
+                        + p.name() + " of the generated class; give it a camelCase name")));
                 refused.add(p.name());
                 continue;
             }
@@ -342,6 +352,11 @@ public final class LossParser {
             return new Node[] {marked, weights};
         }
         Node loss = valueTensor(r.getExpression(), "the returned loss");
+        if (loss != null && loss.op() == Op.SCALAR && !inputsByName.isEmpty()) {
+            problems.add(Problem.at(r.getExpression(), Diag.SIGNATURE.format("the loss is the constant "
+                    + r.getExpression() + "; a loss must depend on an input")));
+            return null;
+        }
         return loss == null ? null : new Node[] {loss, null};
     }
 
