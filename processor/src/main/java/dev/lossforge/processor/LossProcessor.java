@@ -51,6 +51,20 @@ public final class LossProcessor extends AbstractProcessor {
         return Set.of(LOSS);
     }
 
+    /**
+     * {@code -Alossforge.timing=true} prints, per loss, the time each phase took (as a note);
+     * {@code -Alossforge.generatedAnnotation=false} leaves {@code @Generated} off the generated classes.
+     */
+    static final String TIMING = "lossforge.timing";
+    static final String GENERATED_ANNOTATION = "lossforge.generatedAnnotation";
+
+    private boolean timing;
+
+    @Override
+    public Set<String> getSupportedOptions() {
+        return Set.of(TIMING, GENERATED_ANNOTATION);
+    }
+
     @Override
     public SourceVersion getSupportedSourceVersion() {
         return SourceVersion.latestSupported();
@@ -61,6 +75,14 @@ public final class LossProcessor extends AbstractProcessor {
         super.init(env);
         trees = JavacTrees.of(env);
         reporter = new Reporter(env.getMessager(), trees);
+        timing = booleanOption(env, TIMING, false);
+        LossWriter.withGeneratedAnnotation(booleanOption(env, GENERATED_ANNOTATION, true));
+        for (String key : env.getOptions().keySet()) {
+            if (key.startsWith("lossforge.") && !getSupportedOptions().contains(key)) {
+                env.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR, Diag.OPTION.format("unknown processor option -A"
+                        + key + "; LossForge's options are " + String.join(", ", new java.util.TreeSet<>(getSupportedOptions()))));
+            }
+        }
     }
 
     @Override
@@ -100,6 +122,20 @@ public final class LossProcessor extends AbstractProcessor {
         return false;
     }
 
+    /** A true/false processor option; any other value is an error that names the option. */
+    private static boolean booleanOption(javax.annotation.processing.ProcessingEnvironment env, String key, boolean fallback) {
+        String value = env.getOptions().get(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (value.equals("true") || value.equals("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        env.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
+                Diag.OPTION.format("-A" + key + "=" + value + " is not a valid value; use true or false"));
+        return fallback;
+    }
+
     /** Writes one class from its declarations; nothing when any of them has errors (already reported). */
     private void write(List<ExecutableElement> methods, List<LossWriter.Variant> variants) {
         if (variants.contains(null)) {
@@ -128,8 +164,10 @@ public final class LossProcessor extends AbstractProcessor {
                     + " this compiler does not offer it. Compile with javac (Maven, Gradle and IntelliJ use it by default)."));
             return null;
         }
+        long start = System.nanoTime();
         MethodTree tree = trees.getTree(method);
         LossParser.Result parsed = LossParser.parse(declaration(method), tree);
+        long parsedAt = System.nanoTime();
         if (!parsed.problems().isEmpty()) {
             reporter.report(method, parsed.problems());
             return null;
@@ -140,7 +178,14 @@ public final class LossProcessor extends AbstractProcessor {
             reporter.report(method, shapes.problems());
             return null;
         }
+        long shapedAt = System.nanoTime();
         Differentiator.Result gradients = Differentiator.differentiate(model, shapes.shapes());
+        if (timing) {
+            long end = System.nanoTime();
+            processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.NOTE, String.format(
+                    "[lossforge.timing] %s: parse %.1f ms, shapes %.1f ms, gradient %.1f ms", model.className(),
+                    (parsedAt - start) / 1e6, (shapedAt - parsedAt) / 1e6, (end - shapedAt) / 1e6), method);
+        }
         return new LossWriter.Variant(model, shapes.indexUses(), gradients);
     }
 

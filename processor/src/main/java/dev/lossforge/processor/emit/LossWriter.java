@@ -50,6 +50,9 @@ public final class LossWriter {
     static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
     static final ArrayTypeName INDARRAY_ARRAY = ArrayTypeName.of(INDARRAY);
 
+    /** Set from {@code -Alossforge.generatedAnnotation}; one processor runs one compilation at a time. */
+    private static volatile boolean generatedAnnotation = true;
+
     private final LossModel model;
     private final Map<String, IndexUse> indexUses;
     private final Differentiator.Result gradients;
@@ -86,6 +89,10 @@ public final class LossWriter {
         return writers.get(0).file(writers);
     }
 
+    public static void withGeneratedAnnotation(boolean enabled) {
+        generatedAnnotation = enabled;
+    }
+
     /** A per-declaration member name: {@code forward}, or {@code crossEntropyProbabilitiesForward}. */
     private String member(String name) {
         return prefix.isEmpty() ? name : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1);
@@ -106,11 +113,13 @@ public final class LossWriter {
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
                 .addSuperinterface(LOSS_FUNCTION)
                 .addSuperinterface(java.io.Serializable.class)
-                .addJavadoc(classComment())
-                .addAnnotation(AnnotationSpec.builder(GENERATED)
-                        .addMember("value", "$S", "dev.lossforge.processor.LossProcessor")
-                        .addMember("comments", "$S", "from " + model.declaringType() + "." + model.methodName())
-                        .build());
+                .addJavadoc(classComment());
+        if (generatedAnnotation) {
+            type.addAnnotation(AnnotationSpec.builder(GENERATED)
+                    .addMember("value", "$S", "dev.lossforge.processor.LossProcessor")
+                    .addMember("comments", "$S", "from " + model.declaringType() + "." + model.methodName())
+                    .build());
+        }
         classConstants(type);
         fields(type);
         constructors(type);
