@@ -40,7 +40,20 @@ class CallerArraysTest {
                 Arguments.of("BCELoss", Activation.SIGMOID.getActivationFunction(), probs),
                 Arguments.of("NLLLoss", new ActivationLogSoftmax(), index),
                 Arguments.of("CrossEntropyLoss", Activation.IDENTITY.getActivationFunction(), index),
-                Arguments.of("CrossEntropyLoss", Activation.SOFTMAX.getActivationFunction(), index));
+                Arguments.of("CrossEntropyLoss", Activation.SOFTMAX.getActivationFunction(), index),
+                // every other two-input catalog loss, with labels of its own kind
+                Arguments.of("L1Loss", Activation.IDENTITY.getActivationFunction(), real),
+                Arguments.of("SmoothL1Loss", Activation.TANH.getActivationFunction(), real),
+                Arguments.of("HuberLoss", Activation.IDENTITY.getActivationFunction(), real),
+                Arguments.of("BCEWithLogitsLoss", Activation.IDENTITY.getActivationFunction(), probs),
+                Arguments.of("MultiLabelSoftMarginLoss", Activation.IDENTITY.getActivationFunction(), probs.gt(0.45).castTo(DataType.DOUBLE)),
+                Arguments.of("SoftMarginLoss", Activation.IDENTITY.getActivationFunction(), real.gt(0).castTo(DataType.DOUBLE).mul(2).sub(1)),
+                Arguments.of("HingeEmbeddingLoss", Activation.IDENTITY.getActivationFunction(), real.gt(0).castTo(DataType.DOUBLE).mul(2).sub(1)),
+                Arguments.of("KLDivLoss", new ActivationLogSoftmax(), probs),
+                Arguments.of("PoissonNLLLoss", Activation.IDENTITY.getActivationFunction(), probs.mul(4)),
+                Arguments.of("MultiMarginLoss", Activation.IDENTITY.getActivationFunction(), index),
+                Arguments.of("MultiLabelMarginLoss", Activation.IDENTITY.getActivationFunction(),
+                        Nd4j.createFromArray(new double[][] {{2, -1, -1}, {0, 1, -1}, {1, -1, -1}})));
     }
 
     @ParameterizedTest(autoCloseArguments = false) // INDArray is AutoCloseable; the label arrays are shared between cases
