@@ -29,44 +29,28 @@ public final class Kernels {
         if (a == null || b == null) {
             return a == null ? b : a;
         }
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return ab[0].add(ab[1]);
+        return binary(a, b, INDArray::add, INDArray::add);
     }
 
     public static INDArray sub(INDArray a, INDArray b) {
         if (a == null || b == null) {
             return a == null ? (b == null ? null : b.neg()) : a;
         }
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return ab[0].sub(ab[1]);
+        return binary(a, b, INDArray::sub, INDArray::rsub);
     }
 
     public static INDArray mul(INDArray a, INDArray b) {
         if (a == null || b == null) {
             return null;
         }
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return ab[0].mul(ab[1]);
+        return binary(a, b, INDArray::mul, INDArray::mul);
     }
 
     public static INDArray div(INDArray a, INDArray b) {
         if (a == null) {
             return null;
         }
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return ab[0].div(ab[1]);
+        return binary(a, b, INDArray::div, INDArray::rdiv);
     }
 
     public static INDArray add(INDArray a, double b) {
@@ -726,6 +710,15 @@ public final class Kernels {
     public static INDArray gather(INDArray t, int dim, INDArray index, long ignoreIndex) {
         int axis = normalize(t.rank(), dim);
         long classes = t.size(axis);
+        if (t.rank() == 2 && axis == 1 && !t.isEmpty()) {
+            // (N,C) along C: read the N picked entries in place instead of copying the matrix
+            long[] idx = indexValues(index, classes, ignoreIndex);
+            double[] out = new double[idx.length];
+            for (int n = 0; n < idx.length; n++) {
+                out[n] = idx[n] == ignoreIndex ? 0.0 : t.getDouble(n, idx[n]);
+            }
+            return fromDoubles(out, index.shape(), t.dataType());
+        }
         double[] rows = moveAxisLast(t, axis);
         long[] idx = indexValues(index, classes, ignoreIndex);
         double[] out = new double[idx.length];
@@ -748,6 +741,18 @@ public final class Kernels {
         long classes = shape[axis];
         if (index.isEmpty() || classes == 0) {
             return Nd4j.create(g.dataType(), shape); // ND4J cannot permute an empty array
+        }
+        if (shape.length == 2 && axis == 1) {
+            // (N,C) along C: write the N picked entries into zeros
+            long[] idx = indexValues(index, classes, ignoreIndex);
+            INDArray out = Nd4j.zeros(g.dataType(), shape);
+            INDArray flat = g.reshape(g.length());
+            for (int n = 0; n < idx.length; n++) {
+                if (idx[n] != ignoreIndex) {
+                    out.putScalar(n, idx[n], flat.getDouble(n));
+                }
+            }
+            return out;
         }
         long[] idx = indexValues(index, classes, ignoreIndex);
         double[] grads = g.dup('c').data().asDouble();
@@ -942,6 +947,37 @@ public final class Kernels {
             out[i] = da == 1 ? db : da;
         }
         return out;
+    }
+
+    /**
+     * A broadcasting binary op without materialising a broadcast where ND4J can broadcast natively: when the
+     * result has a's shape, b is broadcast into it by ND4J itself; when it has b's shape, the op runs the other
+     * way round ({@code reversed.apply(b, a)}, as {@code b.rsub(a) = a - b}). Only when neither operand has the
+     * result's shape are both expanded.
+     */
+    private static INDArray binary(INDArray a, INDArray b, java.util.function.BinaryOperator<INDArray> op,
+            java.util.function.BinaryOperator<INDArray> reversed) {
+        if (a.dataType() != b.dataType()) {
+            if (!a.dataType().isFPType() && b.dataType().isFPType()) {
+                a = a.castTo(b.dataType());
+            } else {
+                b = b.castTo(a.dataType());
+            }
+        }
+        if (Arrays.equals(a.shape(), b.shape())) {
+            return a.isEmpty() ? empty(a.shape(), a.dataType()) : op.apply(a, b);
+        }
+        long[] shape = broadcastShape(a.shape(), b.shape());
+        if (Arrays.stream(shape).anyMatch(size -> size == 0)) {
+            return empty(shape, a.dataType());
+        }
+        if (Arrays.equals(shape, a.shape())) {
+            return op.apply(a, b);
+        }
+        if (Arrays.equals(shape, b.shape())) {
+            return reversed.apply(b, a);
+        }
+        return op.apply(expand(a, shape), expand(b, shape));
     }
 
     /**
