@@ -64,7 +64,7 @@ public final class Ctc {
         for (int b = 0; b < p.batch; b++) {
             loss[b] = p.negLogLikelihood(b, p.logAlpha(b));
         }
-        return fromDoubles(loss, p.batched ? new long[] {p.batch} : new long[0], logProbs.dataType());
+        return Kernels.fromDoubles(loss, p.batched ? new long[] {p.batch} : new long[0], logProbs.dataType());
     }
 
     /**
@@ -96,7 +96,7 @@ public final class Ctc {
             }
             p.addGradient(b, alpha, nll, gradOut[b], grad);
         }
-        return fromDoubles(grad, logProbs.shape(), logProbs.dataType());
+        return Kernels.fromDoubles(grad, logProbs.shape(), logProbs.dataType());
     }
 
     // ---------------------------------------------------------------- the recursions
@@ -440,15 +440,5 @@ public final class Ctc {
             out[i] = (long) values[i];
         }
         return out;
-    }
-
-    private static INDArray fromDoubles(double[] values, long[] shape, DataType type) {
-        if (values.length == 0) {
-            return Nd4j.create(type, shape);
-        }
-        if (shape.length == 0) {
-            return Nd4j.scalar(values[0]).castTo(type);
-        }
-        return Nd4j.createFromArray(values).reshape('c', shape).castTo(type);
     }
 }

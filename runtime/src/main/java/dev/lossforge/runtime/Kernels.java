@@ -271,51 +271,36 @@ public final class Kernels {
     // ---------------------------------------------------------------- comparisons and selection (masks are 0/1 in a's dtype)
 
     public static INDArray gt(INDArray a, INDArray b) {
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return ab[0].gt(ab[1]).castTo(a.dataType());
+        return compare(a, b, INDArray::gt);
     }
 
     public static INDArray ge(INDArray a, INDArray b) {
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return Nd4j.exec(new GreaterThanOrEqual(ab[0], ab[1], Nd4j.createUninitialized(DataType.BOOL, ab[0].shape())))[0].castTo(a.dataType());
+        return compare(a, b, (x, y) -> Nd4j.exec(new GreaterThanOrEqual(x, y, Nd4j.createUninitialized(DataType.BOOL, x.shape())))[0]);
     }
 
     public static INDArray lt(INDArray a, INDArray b) {
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return ab[0].lt(ab[1]).castTo(a.dataType());
+        return compare(a, b, INDArray::lt);
     }
 
     public static INDArray le(INDArray a, INDArray b) {
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return Nd4j.exec(new LessThanOrEqual(ab[0], ab[1], Nd4j.createUninitialized(DataType.BOOL, ab[0].shape())))[0].castTo(a.dataType());
+        return compare(a, b, (x, y) -> Nd4j.exec(new LessThanOrEqual(x, y, Nd4j.createUninitialized(DataType.BOOL, x.shape())))[0]);
     }
 
     public static INDArray eq(INDArray a, INDArray b) {
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return ab[0].eq(ab[1]).castTo(a.dataType());
+        return compare(a, b, INDArray::eq);
     }
 
     public static INDArray ne(INDArray a, INDArray b) {
+        return compare(a, b, INDArray::neq);
+    }
+
+    /** A comparison of two broadcast operands, as a 0/1 mask in a's dtype. */
+    private static INDArray compare(INDArray a, INDArray b, java.util.function.BinaryOperator<INDArray> test) {
         INDArray[] ab = broadcast(a, b);
         if (ab[0].isEmpty()) {
             return empty(ab[0].shape(), a.dataType());
         }
-        return ab[0].neq(ab[1]).castTo(a.dataType());
+        return test.apply(ab[0], ab[1]).castTo(a.dataType());
     }
 
     public static INDArray gt(INDArray a, double b) {
@@ -1072,9 +1057,13 @@ public final class Kernels {
         return Nd4j.create(type, shape);
     }
 
-    private static INDArray fromDoubles(double[] values, long[] shape, DataType type) {
+    /** An array of {@code type} and {@code shape} holding {@code values} in 'c' order. */
+    static INDArray fromDoubles(double[] values, long[] shape, DataType type) {
         if (values.length == 0) {
             return Nd4j.create(type, shape);
+        }
+        if (shape.length == 0) {
+            return Nd4j.scalar(values[0]).castTo(type);
         }
         return Nd4j.createFromArray(values).reshape('c', shape).castTo(type);
     }

@@ -50,7 +50,7 @@ public final class MultiLabelMargin {
             }
             loss[n] = sum / r.classes;
         }
-        return fromDoubles(loss, r.batched ? new long[] {r.rows} : new long[0], input.dataType());
+        return Kernels.fromDoubles(loss, r.batched ? new long[] {r.rows} : new long[0], input.dataType());
     }
 
     /**
@@ -89,7 +89,7 @@ public final class MultiLabelMargin {
                 grad[(int) (row + i)] = count[i] / r.classes * gradOut[n];
             }
         }
-        return fromDoubles(grad, input.shape(), input.dataType());
+        return Kernels.fromDoubles(grad, input.shape(), input.dataType());
     }
 
     /** One validated call: the input as doubles and the targets as longs, both (rows, classes). */
@@ -184,15 +184,5 @@ public final class MultiLabelMargin {
             }
             return out;
         }
-    }
-
-    private static INDArray fromDoubles(double[] values, long[] shape, DataType type) {
-        if (values.length == 0) {
-            return Nd4j.create(type, shape);
-        }
-        if (shape.length == 0) {
-            return Nd4j.scalar(values[0]).castTo(type);
-        }
-        return Nd4j.createFromArray(values).reshape('c', shape).castTo(type);
     }
 }
