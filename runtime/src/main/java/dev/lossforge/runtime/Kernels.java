@@ -403,12 +403,11 @@ public final class Kernels {
     }
 
     private static boolean[] toBooleans(INDArray mask) {
-        INDArray m = mask.dataType() == DataType.BOOL ? mask : mask.neq(0.0);
-        // BOOL buffers read as bytes
-        byte[] bytes = m.dup('c').data().asBytes();
-        boolean[] out = new boolean[(int) m.length()];
+        // a bulk copy as floats: DataBuffer.asBytes() writes a BOOL buffer element by element through a stream
+        float[] values = mask.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        boolean[] out = new boolean[values.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = bytes[i] != 0;
+            out[i] = values[i] != 0f;
         }
         return out;
     }
