@@ -798,21 +798,36 @@ public final class Kernels {
     // ---------------------------------------------------------------- primitives with PyTorch's own derivative rules
 
     /**
-     * PyTorch's binary cross entropy: {@code -(t*max(log x, -100) + (1-t)*max(log(1-x), -100))}. This and its
-     * two gradients loop over doubles, so that every constant is exactly PyTorch's.
+     * PyTorch's binary cross entropy: {@code (t - 1) * max(log(1 - x), -100) - t * max(log x, -100)}, in PyTorch's
+     * order, with ND4J's native ops on private temporaries.
      */
     public static INDArray binaryCrossEntropy(INDArray x, INDArray t) {
-        return elementwise(x, t, (xi, ti) -> -(ti * Math.max(Math.log(xi), -100.0) + (1.0 - ti) * Math.max(Math.log1p(-xi), -100.0)));
+        INDArray[] xt = broadcast(x, t);
+        if (xt[0].isEmpty()) {
+            return empty(xt[0].shape(), x.dataType());
+        }
+        INDArray logX = Transforms.max(Transforms.log(xt[0], true), -100.0, false);
+        INDArray log1mX = Transforms.max(Transforms.log1p(xt[0].neg(), false), -100.0, false);
+        return xt[1].sub(1.0).muli(log1mX).subi(logX.muli(xt[1]));
     }
 
     /** d bce / dx, as PyTorch: {@code (x - t) / max((1 - x) * x, EPSILON)}. */
     public static INDArray binaryCrossEntropyGradInput(INDArray x, INDArray t) {
-        return elementwise(x, t, (xi, ti) -> (xi - ti) / Math.max((1.0 - xi) * xi, BCE_EPSILON));
+        INDArray[] xt = broadcast(x, t);
+        if (xt[0].isEmpty()) {
+            return empty(xt[0].shape(), x.dataType());
+        }
+        INDArray floor = Transforms.max(xt[0].rsub(1.0).muli(xt[0]), BCE_EPSILON, false);
+        return xt[0].sub(xt[1]).divi(floor);
     }
 
     /** d bce / dt, as PyTorch: {@code log(1-x) - log(x)}, unclamped (infinite at x = 0 or 1). */
     public static INDArray binaryCrossEntropyGradTarget(INDArray x, INDArray t) {
-        return elementwise(x, t, (xi, ti) -> Math.log1p(-xi) - Math.log(xi));
+        INDArray[] xt = broadcast(x, t);
+        if (xt[0].isEmpty()) {
+            return empty(xt[0].shape(), x.dataType());
+        }
+        return Transforms.log1p(xt[0].neg(), false).subi(Transforms.log(xt[0], true));
     }
 
     /**
