@@ -149,6 +149,40 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
     }
 
     /**
+     * The loss and the gradient of {@code input} only, as a training step needs.
+     */
+    @Override
+    public LossAndGradients forwardAndFirstGradient(INDArray gradOutput, INDArray... inputs) {
+        INDArray[] in = prepare(inputs);
+        INDArray input = in[0];
+        INDArray target = in[1];
+        // input.mul(target)
+        INDArray mul = Kernels.mul(input, target);
+        // input.mul(target).neg()
+        INDArray neg = Kernels.neg(mul);
+        // softplus(input.mul(target).neg())
+        INDArray softplus = Kernels.softplus(neg);
+        // the gradient of the reduced loss with respect to the unreduced loss
+        INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
+        // gt(neg, 20.0)
+        INDArray gt = Kernels.gt(neg, 20.0);
+        // sigmoid(neg)
+        INDArray sigmoid = Kernels.sigmoid(neg);
+        // mul(gradLoss, sigmoid)
+        INDArray mul_ = Kernels.mul(gradLoss, sigmoid);
+        // d loss / d input.mul(target).neg()
+        INDArray gradNeg = Kernels.where(gt, gradLoss, mul_);
+        // d loss / d input.mul(target)
+        INDArray gradMul = Kernels.neg(gradNeg);
+        // d loss / d input
+        INDArray gradInput = Kernels.mul(gradMul, target);
+        INDArray value = Reductions.reduce(reduction, softplus, null, input);
+        INDArray[] gradients = new INDArray[2];
+        gradients[0] = Checks.like(gradInput, inputs[0]);
+        return new LossAndGradients(Checks.resultLike(value, inputs[0]), gradients);
+    }
+
+    /**
      * Validates the inputs and returns them, then the tensor options, in one float dtype.
      */
     private INDArray[] prepare(INDArray[] inputs) {

@@ -42,4 +42,16 @@ public interface LossFunction {
     default LossAndGradients forwardBackward(INDArray gradOutput, INDArray... inputs) {
         return new LossAndGradients(forward(inputs), backward(gradOutput, inputs));
     }
+
+    /**
+     * The loss and the gradient of the first input only (the prediction), the others {@code null}: what a
+     * training step needs, as PyTorch's {@code loss(x, y).backward()} with only {@code x} requiring a gradient.
+     * Generated losses override it to skip the other inputs' gradients.
+     */
+    default LossAndGradients forwardAndFirstGradient(INDArray gradOutput, INDArray... inputs) {
+        LossAndGradients all = forwardBackward(gradOutput, inputs);
+        INDArray[] first = new INDArray[all.gradients().length];
+        first[0] = all.gradients()[0];
+        return new LossAndGradients(all.loss(), first);
+    }
 }

@@ -252,12 +252,17 @@ public final class Dl4jLoss implements ILossFunction {
                 INDArray m = p.mask.castTo(p.output.dataType());
                 double count = m.sumNumber().doubleValue();
                 double denominator = denominator(count, p.minibatch);
-                INDArray perElement = noneLoss.forward(p.output, p.target).castTo(m.dataType());
-                value = count == 0 ? 0.0 : perElement.mul(m).sumNumber().doubleValue() / denominator;
+                INDArray perElement;
                 if (wantGradient) {
+                    // one pass gives the per-element loss and the gradient
                     INDArray gradOut = count == 0 ? m.mul(0) : m.div(denominator);
-                    dOutput = noneLoss.backward(gradOut, p.output, p.target)[0];
+                    LossAndGradients step = noneLoss.forwardAndFirstGradient(gradOut, p.output, p.target);
+                    perElement = step.loss().castTo(m.dataType());
+                    dOutput = step.gradients()[0];
+                } else {
+                    perElement = noneLoss.forward(p.output, p.target).castTo(m.dataType());
                 }
+                value = count == 0 ? 0.0 : perElement.mul(m).sumNumber().doubleValue() / denominator;
             }
             case ROWS -> {
                 // a per-example mask: PyTorch's loss on the unmasked rows alone (so MEAN is their mean)
@@ -312,7 +317,7 @@ public final class Dl4jLoss implements ILossFunction {
         if (!wantGradient) {
             return new LossAndGradients(f.forward(output, target), null);
         }
-        return f.forwardBackward(Nd4j.scalar(output.dataType(), 1.0), output, target);
+        return f.forwardAndFirstGradient(Nd4j.scalar(output.dataType(), 1.0), output, target);
     }
 
     private double denominator(double unmaskedCount, long minibatch) {

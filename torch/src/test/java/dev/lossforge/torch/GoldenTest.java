@@ -73,6 +73,12 @@ class GoldenTest {
         assertClose(c + " output", c.output(), loss.forward(inputs), tolerance);
         INDArray[] grads = loss.backward(c.gradOutput(), inputs);
         assertEquals(inputs.length, grads.length, "one gradient per input");
+        if (c.grads().get(0) != null) {
+            // what a training step calls: the loss and the prediction's gradient only
+            dev.lossforge.LossAndGradients step = loss.forwardAndFirstGradient(c.gradOutput(), inputs);
+            assertClose(c + " forwardAndFirstGradient loss", c.output(), step.loss(), tolerance);
+            assertClose(c + " forwardAndFirstGradient gradient", c.grads().get(0), step.gradients()[0], tolerance);
+        }
         for (int i = 0; i < inputs.length; i++) {
             if (c.grads().get(i) == null) {
                 assertNull(grads[i], c + " gradient of " + c.inputNames().get(i) + " is null, as in PyTorch");

@@ -183,6 +183,9 @@ public final class LossWriter {
         type.addMethod(forward());
         type.addMethod(backward());
         type.addMethod(forwardBackward());
+        if (model.inputs().get(0).differentiable()) {
+            type.addMethod(forwardAndFirstGradient());
+        }
         type.addMethod(prepare());
     }
 
@@ -355,7 +358,11 @@ public final class LossWriter {
             pick.endControlFlow();
         }
         type.addMethod(pick.addStatement("throw firstError").build());
-        String[][] methods = {{"forward", "inputs"}, {"backward", "gradOutput, inputs"}, {"forwardBackward", "gradOutput, inputs"}};
+        boolean firstGradient = variants.stream().allMatch(v -> v.model.inputs().get(0).differentiable());
+        String[][] methods = firstGradient
+                ? new String[][] {{"forward", "inputs"}, {"backward", "gradOutput, inputs"}, {"forwardBackward", "gradOutput, inputs"},
+                        {"forwardAndFirstGradient", "gradOutput, inputs"}}
+                : new String[][] {{"forward", "inputs"}, {"backward", "gradOutput, inputs"}, {"forwardBackward", "gradOutput, inputs"}};
         for (String[] m : methods) {
             MethodSpec.Builder method = MethodSpec.methodBuilder(m[0]).addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).varargs();
             if (!m[0].equals("forward")) {
@@ -389,6 +396,28 @@ public final class LossWriter {
             code.add("\n.bind($S, $L[$L], $L)", in.name(), inputs, i, constant(shapeConstant(in.name())));
         }
         return code.add("\n.finish()").unindent().build();
+    }
+
+    /** Like forwardBackward, computing only the first input's gradient (the others are left null). */
+    private MethodSpec forwardAndFirstGradient() {
+        Body body = new Body();
+        body.prologue();
+        Input first = model.inputs().get(0);
+        body.gradients(List.of(gradients.inputGradients().get(first.name())));
+        body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
+                model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(first.node()));
+        if (model.optionalBatch() != null) {
+            body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
+        }
+        body.code.addStatement("$T[] gradients = new $T[$L]", INDARRAY, INDARRAY, model.inputs().size());
+        String gradient = body.ref(gradients.inputGradients().get(first.name()));
+        body.code.addStatement(gradients.mayBeNull() ? "gradients[0] = $T.like($T.orZeros($L, $L), inputs[0])" : "gradients[0] = $T.like($L, inputs[0])",
+                gradients.mayBeNull() ? new Object[] {CHECKS, KERNELS, gradient, body.ref(first.node())} : new Object[] {CHECKS, gradient});
+        body.code.addStatement("return new $T($T.resultLike(value, inputs[0]), gradients)", LOSS_AND_GRADIENTS, CHECKS);
+        return declarationMethod("forwardAndFirstGradient")
+                .addJavadoc("The loss and the gradient of {@code $L} only, as a training step needs.\n", first.name())
+                .varargs().addParameter(INDARRAY, "gradOutput").addParameter(INDARRAY_ARRAY, "inputs").returns(LOSS_AND_GRADIENTS)
+                .addCode(body.code.build()).build();
     }
 
     /** Checks the inputs, binds their shapes, and casts values to one float dtype. */
@@ -501,20 +530,23 @@ public final class LossWriter {
         }
 
         void gradients() {
+            gradients(new ArrayList<>(LossWriter.this.gradients.inputGradients().values()));
+        }
+
+        /** The forward values, the seed, and the gradient nodes {@code roots}. */
+        void gradients(List<Node> roots) {
             compute(List.of(model.loss()));
             if (model.meanWeights() != null) compute(List.of(model.meanWeights()));
             String seedName = names.newName("gradLoss", "seed");
             code.add("// the gradient of the reduced loss with respect to the unreduced loss\n");
             code.addStatement("$T $N = $T.seed(NAME, reduction, gradOutput, $L, $L, $L)", INDARRAY, seedName, REDUCTIONS, ref(model.loss()),
                     model.meanWeights() == null ? "null" : ref(model.meanWeights()), ref(model.inputs().get(0).node()));
-            for (Node g : gradients.inputGradients().values()) {
-                for (Node n : Graph.topologicalOrder(List.of(g))) {
-                    if (n.op() == Op.SEED) {
-                        locals.put(n, seedName);
-                    }
+            for (Node n : Graph.topologicalOrder(roots)) {
+                if (n.op() == Op.SEED) {
+                    locals.put(n, seedName);
                 }
             }
-            compute(new ArrayList<>(gradients.inputGradients().values()));
+            compute(roots);
         }
 
         CodeBlock gradientArray() {
