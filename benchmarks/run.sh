@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# LossForge benchmarks, end to end: build, JMH, allocation probe, PyTorch, processor cost, docs/performance.md.
+#
+#   bash benchmarks/run.sh            # from the repository root (or anywhere: it cds there)
+#
+# Knobs (environment): SKIP_BUILD=1; STEPS="jmh alloc pytorch processor report" (a subset reruns only those and
+# regenerates the doc from the results already in benchmarks/results/); JMH_SMALL / JMH_LARGE (JMH options for
+# [32,10]+[256,1000] and for [4096,1000]); JMH_EXTRA (e.g. "-p loss=MSELoss"); OMP_WAIT_POLICY (default PASSIVE,
+# see docs/performance.md). Takes ~15-20 min on a 2-core machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+START=$(date +%s)
+RESULTS=benchmarks/results
+JAR=benchmarks/target/benchmarks.jar
+PY=/usr/bin/python3          # Debian's python3 has python3-torch; the default python3 may not
+STEPS=${STEPS:-"jmh alloc pytorch processor report"}
+JMH_SMALL=${JMH_SMALL:-"-f 1 -wi 3 -i 5 -w 200ms -r 400ms"}
+JMH_LARGE=${JMH_LARGE:-"-f 1 -wi 2 -i 4 -w 300ms -r 500ms"}
+JMH_EXTRA=${JMH_EXTRA:-""}
+# libgomp (ND4J) and PyTorch's OpenMP spin at the end of each parallel region; on a shared 2-core machine that
+# turns milliseconds into seconds. Passive waiting for both.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+has() { [[ " $STEPS " == *" $1 "* ]]; }
+mkdir -p "$RESULTS"
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  if grep -q '<module>benchmarks</module>' pom.xml; then
+    mvn -q -pl benchmarks -am package -DskipTests
+  else
+    # benchmarks is not in the parent's <modules> yet: install what it depends on, then build it alone
+    echo "run.sh: benchmarks is not a module of the parent pom yet: installing its dependencies, then building it" >&2
+    mvn -q -pl dl4j-adapter -am install -DskipTests
+    mvn -q -f benchmarks/pom.xml package -DskipTests
+  fi
+fi
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+if has jmh; then
+  # two runs: [4096,1000] calls can take seconds, so fewer, longer iterations there
+  java -jar "$JAR" -p size=32x10,256x1000 $JMH_SMALL $JMH_EXTRA -prof gc -prof dev.lossforge.bench.CpuTimeProfiler \
+    -rf json -rff "$RESULTS/jmh-small.json" 'LossBenchmark' > "$RESULTS/jmh-small.log" 2>&1 \
+    || { tail -50 "$RESULTS/jmh-small.log"; exit 1; }
+  java -jar "$JAR" -p size=4096x1000 $JMH_LARGE $JMH_EXTRA -prof gc -prof dev.lossforge.bench.CpuTimeProfiler \
+    -rf json -rff "$RESULTS/jmh-large.json" 'LossBenchmark' > "$RESULTS/jmh-large.log" 2>&1 \
+    || { tail -50 "$RESULTS/jmh-large.log"; exit 1; }
+  grep -E '^# (Run complete|Benchmark:)|ERROR|Exception' "$RESULTS"/jmh-*.log | tail -5 || true
+fi
+if has alloc; then
+  java -Xmx4g -cp "$JAR" dev.lossforge.bench.AllocationProbe "$RESULTS/alloc.json" 2>&1 \
+    | grep -v -E 'WARN|Added differentiated' > "$RESULTS/alloc.log"
+fi
+if has pytorch; then
+  "$PY" benchmarks/pytorch_bench.py --json "$RESULTS/pytorch.json" > "$RESULTS/pytorch.csv"
+fi
+if has processor; then
+  java -cp "$JAR" dev.lossforge.bench.ProcessorCost benchmarks/target/javac-torch.classpath torch/src/main/java \
+    torch/target/generated-sources/annotations "$RESULTS/processor.json" 7 3 > "$RESULTS/processor.log"
+fi
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+if has report; then
+  if [[ "$STEPS" == *jmh* || ! -f "$RESULTS/machine.json" ]]; then
+    CPU=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
+    CORES=$(nproc)
+    MEM=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
+    JAVA=$(java -version 2>&1 | sed -n '2p')
+    COMMIT=$(git log -1 --format='%h %s' 2>/dev/null | cut -c1-100 || echo unknown)
+    DIRTY=$(git status --porcelain -- runtime processor torch dl4j-adapter 2>/dev/null | wc -l)
+    [[ "$DIRTY" != 0 ]] && COMMIT="$COMMIT (+ $DIRTY uncommitted changes in runtime/processor/torch/dl4j-adapter)"
+    "$PY" - "$RESULTS/machine.json" <<PYEOF
+import json, sys
+json.dump({"cpu": """$CPU""", "cores": """$CORES""", "memory": """$MEM""", "java": """$JAVA""",
+           "commit": """$COMMIT""", "date": """$(date -u '+%Y-%m-%d %H:%M UTC')""", "omp": """$OMP_WAIT_POLICY""",
+           "loadBefore": """$LOAD_BEFORE""", "loadAfter": """$LOAD_AFTER""",
+           "duration": """$(( ($(date +%s) - START) / 60 )) min"""}, open(sys.argv[1], "w"), indent=1)
+PYEOF
+  fi
+  "$PY" benchmarks/report.py --results "$RESULTS" --out docs/performance.md --compact
+fi
+echo "run.sh: done in $(( ($(date +%s) - START) / 60 )) min"
