@@ -292,6 +292,7 @@ public final class LossWriter {
         Body body = new Body();
         body.prologue();
         Node loss = model.loss();
+        body.plan(java.util.Arrays.asList(loss, model.meanWeights()));
         body.compute(java.util.Arrays.asList(loss, model.meanWeights()));
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(loss),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(model.inputs().get(0).node()));
@@ -523,10 +524,96 @@ public final class LossWriter {
 
         /** Emits the nodes needed for {@code roots} (null roots are skipped). */
         void compute(List<Node> roots) {
-            List<Node> present = roots.stream().filter(r -> r != null).toList();
-            for (Node n : Graph.topologicalOrder(present)) {
-                emit(n);
+            java.util.Set<Node> visited = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            for (Node root : roots) {
+                if (root != null) {
+                    visit(root, visited);
+                }
             }
+        }
+
+        /**
+         * Emits n after what it needs. A {@code ?:} emits each branch inside its own block, so the branch not
+         * taken is never computed; an argument used only for its shape is read from a cheaper node of the same
+         * shape (see {@link #shapeSource}), so that backward passes do not recompute forward values they ignore.
+         */
+        private void visit(Node n, java.util.Set<Node> visited) {
+            if (locals.containsKey(n) || !visited.add(n)) {
+                return;
+            }
+            if (n.op() == Op.CHOOSE) {
+                emitChoose(n);
+                return;
+            }
+            for (int i = 0; i < n.args().size(); i++) {
+                visit(usedForShapeOnly(n, i) ? shapeSource(n.arg(i)) : n.arg(i), visited);
+            }
+            emit(n);
+        }
+
+        /**
+         * Nodes a ?: branch needs that are also needed outside the ?: (by later code, or by both branches): they
+         * are computed once, before the if, instead of inside a block that would hide them.
+         */
+        private java.util.Set<Node> hoisted = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+        /** Declares every node this method will emit, so that ?: branches know what to hoist. */
+        void plan(List<Node> roots) {
+            List<Node> present = roots.stream().filter(r -> r != null).toList();
+            hoisted = reach(present, false);
+            for (Node n : reach(present, true)) {
+                if (n.op() == Op.CHOOSE) {
+                    java.util.Set<Node> both = reach(List.of(n.arg(1)), true);
+                    both.retainAll(reach(List.of(n.arg(2)), true));
+                    hoisted.addAll(both);
+                }
+            }
+        }
+
+        /** Nodes reachable from roots as visit() walks them; into ?: branches only when asked. */
+        private java.util.Set<Node> reach(List<Node> roots, boolean intoBranches) {
+            java.util.Set<Node> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            java.util.ArrayDeque<Node> todo = new java.util.ArrayDeque<>(roots);
+            while (!todo.isEmpty()) {
+                Node n = todo.pop();
+                if (!seen.add(n)) {
+                    continue;
+                }
+                if (n.op() == Op.CHOOSE && !intoBranches) {
+                    continue;
+                }
+                for (int i = 0; i < n.args().size(); i++) {
+                    todo.push(usedForShapeOnly(n, i) ? shapeSource(n.arg(i)) : n.arg(i));
+                }
+            }
+            return seen;
+        }
+
+        private void emitChoose(Node n) {
+            java.util.Set<Node> visitedHere = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            for (Node needed : Graph.topologicalOrder(List.of(n.arg(1), n.arg(2)))) {
+                if (hoisted.contains(needed) && needed.op() != Op.CHOOSE) {
+                    visit(needed, visitedHere);
+                }
+            }
+            String name = names.newName(localName(n));
+            code.add("// $L\n", comment(n));
+            code.addStatement("$T $N", INDARRAY, name);
+            code.beginControlFlow("if ($L)", n.arg(0).text());
+            branch(n.arg(1), name);
+            code.nextControlFlow("else");
+            branch(n.arg(2), name);
+            code.endControlFlow();
+            locals.put(n, name);
+        }
+
+        /** One branch of a ?:, in its own block: what it computes is forgotten after it (Java scopes it there). */
+        private void branch(Node value, String target) {
+            Map<Node, String> outside = new IdentityHashMap<>(locals);
+            compute(List.of(value));
+            code.addStatement("$N = $L", target, ref(value));
+            locals.clear();
+            locals.putAll(outside);
         }
 
         void gradients() {
@@ -535,6 +622,10 @@ public final class LossWriter {
 
         /** The forward values, the seed, and the gradient nodes {@code roots}. */
         void gradients(List<Node> roots) {
+            List<Node> all = new ArrayList<>(roots);
+            all.add(model.loss());
+            all.add(model.meanWeights());
+            plan(all);
             compute(List.of(model.loss()));
             if (model.meanWeights() != null) compute(List.of(model.meanWeights()));
             String seedName = names.newName("gradLoss", "seed");
@@ -588,7 +679,7 @@ public final class LossWriter {
                 String args = n.args().stream().filter(a -> a.op() != Op.SCALAR).map(this::ref).collect(Collectors.joining(", "));
                 code.addStatement("$T.$L(NAME, $S, $L)", CHECKS, n.op().precondition(), label, args);
             }
-            String name = names.newName(localName(n), n);
+            String name = names.newName(localName(n));
             locals.put(n, name);
             code.add("// $L\n", comment(n));
             code.addStatement("$T $N = " + template(n), args(n));
@@ -636,7 +727,14 @@ public final class LossWriter {
             String dimsArg = dims.length == 0 ? "" : ", " + java.util.Arrays.stream(dims).mapToObj(Integer::toString).collect(Collectors.joining(", "));
             t = t.replace("$dimsArg", dimsArg).replace("$dim", dims.length == 0 ? "0" : Integer.toString(dims[0]));
             for (int i = n.args().size() - 1; i >= 0; i--) {
-                t = t.replace("$" + i, ref(n.arg(i)).replace("$", "$$"));
+                if (usedForShapeOnly(n, i)) {
+                    t = t.replace("$" + i + ".", ref(shapeSource(n.arg(i))).replace("$", "$$") + ".");
+                }
+            }
+            for (int i = n.args().size() - 1; i >= 0; i--) {
+                if (t.contains("$" + i)) {
+                    t = t.replace("$" + i, ref(n.arg(i)).replace("$", "$$"));
+                }
             }
             return t.replace("Kernels.", "$T.");
         }
@@ -652,6 +750,27 @@ public final class LossWriter {
             }
             return args;
         }
+    }
+
+    /** Whether op's template reads argument i only as {@code $i.shape()} or {@code $i.rank()}. */
+    private static boolean usedForShapeOnly(Node n, int i) {
+        String t = n.op().emitTemplate();
+        String arg = "$" + i;
+        return t.contains(arg) && t.replace(arg + ".shape()", "").replace(arg + ".rank()", "").indexOf(arg) < 0;
+    }
+
+    /** Ops whose result always has their first argument's shape. */
+    private static final java.util.Set<Op> SAME_SHAPE_AS_FIRST = java.util.EnumSet.of(Op.NEG, Op.EXP, Op.LOG, Op.LOG1P,
+            Op.SQRT, Op.SQUARE, Op.ABS, Op.SIGMOID, Op.LOG_SIGMOID, Op.SOFTPLUS, Op.RELU, Op.CLAMP, Op.CLAMP_MIN, Op.CLAMP_MAX,
+            Op.CLAMP_MIN_STRAIGHT_THROUGH, Op.POW, Op.LOG_SOFTMAX, Op.SOFTMAX, Op.SCALE_ALONG);
+
+    /** The cheapest node with n's shape: n's first argument, followed through ops that keep that shape. */
+    private static Node shapeSource(Node n) {
+        Node source = n;
+        while (SAME_SHAPE_AS_FIRST.contains(source.op())) {
+            source = source.arg(0);
+        }
+        return source;
     }
 
     private static String camel(Op op) {
