@@ -403,6 +403,7 @@ public final class Kernels {
     }
 
     private static boolean[] toBooleans(INDArray mask) {
+        requireJavaArraySize(mask);
         // a bulk copy as floats: DataBuffer.asBytes() writes a BOOL buffer element by element through a stream
         float[] values = mask.castTo(DataType.FLOAT).dup('c').data().asFloat();
         boolean[] out = new boolean[values.length];
@@ -775,6 +776,7 @@ public final class Kernels {
 
     /** The values of an index tensor as longs, validated: integral and in {@code [0, classes)} or {@code ignoreIndex}. */
     static long[] indexValues(INDArray index, long classes, long ignoreIndex) {
+        requireJavaArraySize(index);
         double[] raw = index.dup('c').data().asDouble();
         long[] out = new long[raw.length];
         for (int i = 0; i < raw.length; i++) {
@@ -918,6 +920,7 @@ public final class Kernels {
     /** f over two broadcast arrays, computed in double and returned in x's dtype. */
     private static INDArray elementwise(INDArray x, INDArray y, DoubleBinary f) {
         INDArray[] xy = broadcast(x, y);
+        requireJavaArraySize(xy[0]);
         double[] a = xy[0].dup('c').data().asDouble();
         double[] b = xy[1].dup('c').data().asDouble();
         double[] out = new double[a.length];
@@ -1029,6 +1032,7 @@ public final class Kernels {
 
     /** t's values, c-ordered, with {@code axis} moved last: row m holds the entries along axis. */
     private static double[] moveAxisLast(INDArray t, int axis) {
+        requireJavaArraySize(t);
         INDArray moved = axis == t.rank() - 1 ? t : t.permute(moveLastOrder(t.rank(), axis));
         return moved.dup('c').data().asDouble();
     }
@@ -1069,6 +1073,18 @@ public final class Kernels {
     /** ND4J refuses to compute on empty arrays; an elementwise op on an empty input gives an empty result. */
     private static INDArray empty(long[] shape, DataType type) {
         return Nd4j.create(type, shape);
+    }
+
+    /**
+     * The kernels that copy an array into a Java array (selection, indices, smooth L1, Huber) hold at most
+     * 2^31 - 1 elements; beyond that they refuse with a clear error rather than overflow an int index. Kernels
+     * made of ND4J ops index with longs and have no such limit.
+     */
+    static void requireJavaArraySize(INDArray a) {
+        if (a.length() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("an array of " + a.length() + " elements is larger than this kernel supports"
+                    + " (2^31 - 8 elements, a Java array): split the batch");
+        }
     }
 
     /** An array of {@code type} and {@code shape} holding {@code values} in 'c' order. */
