@@ -917,17 +917,31 @@ public final class Kernels {
         double apply(double x, double y);
     }
 
-    /** f over two broadcast arrays, computed in double and returned in x's dtype. */
+    /**
+     * f over two broadcast arrays, computed in double and returned in x's dtype. FLOAT arrays are read and
+     * written as {@code float[]}: half the copying, and no DOUBLE array to cast back.
+     */
     private static INDArray elementwise(INDArray x, INDArray y, DoubleBinary f) {
         INDArray[] xy = broadcast(x, y);
         requireJavaArraySize(xy[0]);
+        long[] shape = xy[0].shape();
+        if (xy[0].isEmpty()) {
+            return empty(shape, x.dataType());
+        }
+        if (xy[0].dataType() == DataType.FLOAT) {
+            float[] a = xy[0].dup('c').data().asFloat();
+            float[] b = xy[1].dup('c').data().asFloat();
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) f.apply(a[i], b[i]);
+            }
+            return Nd4j.createFromArray(a).reshape('c', shape);
+        }
         double[] a = xy[0].dup('c').data().asDouble();
         double[] b = xy[1].dup('c').data().asDouble();
-        double[] out = new double[a.length];
         for (int i = 0; i < a.length; i++) {
-            out[i] = f.apply(a[i], b[i]);
+            a[i] = f.apply(a[i], b[i]);
         }
-        return fromDoubles(out, xy[0].shape(), x.dataType());
+        return fromDoubles(a, shape, x.dataType());
     }
 
     // ---------------------------------------------------------------- shapes and dtypes
