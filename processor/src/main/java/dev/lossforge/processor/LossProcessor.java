@@ -186,7 +186,10 @@ public final class LossProcessor extends AbstractProcessor {
                     "[lossforge.timing] %s: parse %.1f ms, shapes %.1f ms, gradient %.1f ms", model.className(),
                     (parsedAt - start) / 1e6, (shapedAt - parsedAt) / 1e6, (end - shapedAt) / 1e6), method);
         }
-        return new LossWriter.Variant(model, shapes.indexUses(), gradients);
+        dev.lossforge.processor.shape.SymShape lossShape = shapes.shapes().get(model.loss());
+        boolean keepsBatchDim = model.optionalBatch() != null && !lossShape.prefix().isEmpty()
+                && lossShape.prefix().get(0).equals(model.optionalBatch());
+        return new LossWriter.Variant(model, shapes.indexUses(), gradients, keepsBatchDim);
     }
 
     private String className(ExecutableElement method) {

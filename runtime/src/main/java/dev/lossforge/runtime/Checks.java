@@ -129,6 +129,21 @@ public final class Checks {
         return shaped.dataType() == input.dataType() || !input.dataType().isFPType() ? shaped : shaped.castTo(input.dataType());
     }
 
+    /** Shapes joined: the shape of an unset tensor option from its declared dims. */
+    public static long[] concat(long[]... parts) {
+        int length = 0;
+        for (long[] p : parts) {
+            length += p.length;
+        }
+        long[] out = new long[length];
+        int at = 0;
+        for (long[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
     /** A loss value in the dtype of the first input when that is HALF or BFLOAT16 (computed in FLOAT). */
     public static INDArray resultLike(INDArray value, INDArray firstInput) {
         DataType type = firstInput.dataType();

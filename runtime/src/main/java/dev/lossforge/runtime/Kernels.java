@@ -599,7 +599,7 @@ public final class Kernels {
             throw new IllegalArgumentException("var has shape " + ShapeBinder.format(var.shape()) + " but must have the input's shape "
                     + ShapeBinder.format(in) + ", that shape without its last dim, or that shape with a last dim of 1");
         }
-        return aligned;
+        return expand(aligned, in); // the input's shape, as the op's shape rule says
     }
 
     /** The gradient of {@link #alignVariance}: summed back to var's own shape. */

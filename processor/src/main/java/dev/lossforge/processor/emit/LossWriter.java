@@ -61,9 +61,12 @@ public final class LossWriter {
     private final List<Input> valueInputs;
     /** Empty for a loss declared once; the declaring method's name for each of several declarations. */
     private final String prefix;
+    /** Whether an unbatched call's unreduced loss loses its batch dim of one. */
+    private final boolean dropsBatchDim;
 
     /** One {@code @Loss} declaration of the class, compiled: its model, index uses and gradients. */
-    public record Variant(LossModel model, Map<String, IndexUse> indexUses, Differentiator.Result gradients) {
+    /** @param lossKeepsBatchDim whether the unreduced loss starts with the optional batch dim (then unbatched calls drop it) */
+    public record Variant(LossModel model, Map<String, IndexUse> indexUses, Differentiator.Result gradients, boolean lossKeepsBatchDim) {
     }
 
     private LossWriter(Variant variant, String prefix) {
@@ -74,6 +77,7 @@ public final class LossWriter {
         this.builder = self.nestedClass("Builder");
         this.valueInputs = model.inputs().stream().filter(i -> !i.index()).toList();
         this.prefix = prefix;
+        this.dropsBatchDim = model.optionalBatch() != null && variant.lossKeepsBatchDim();
     }
 
     /**
@@ -296,7 +300,7 @@ public final class LossWriter {
         body.compute(java.util.Arrays.asList(loss, model.meanWeights()));
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(loss),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(model.inputs().get(0).node()));
-        if (model.optionalBatch() != null) {
+        if (dropsBatchDim) {
             body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
         }
         body.code.addStatement("return $T.resultLike(value, inputs[0])", CHECKS);
@@ -320,7 +324,7 @@ public final class LossWriter {
         body.gradients();
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(model.inputs().get(0).node()));
-        if (model.optionalBatch() != null) {
+        if (dropsBatchDim) {
             body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
         }
         body.code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS, body.gradientArray());
@@ -384,6 +388,35 @@ public final class LossWriter {
         }
     }
 
+    /**
+     * An unset tensor option's declared shape from the bound dims ({@code new long[] {dims.dim("C")}}), so that it
+     * behaves as a tensor of that shape filled with its default; null when the declaration has no shape, or one
+     * with a dim that is not a name, a size or a named variadic.
+     */
+    private CodeBlock boundShape(OptionParam o) {
+        if (o.shape() == null) {
+            return null;
+        }
+        List<CodeBlock> parts = new ArrayList<>();
+        boolean variadic = false;
+        for (dev.lossforge.shape.ShapeSpec.Dim d : o.shape().dims()) {
+            if (d instanceof dev.lossforge.shape.ShapeSpec.Sym s) {
+                parts.add(CodeBlock.of("new long[] {dims.dim($S)}", s.name()));
+            } else if (d instanceof dev.lossforge.shape.ShapeSpec.Const k) {
+                parts.add(CodeBlock.of("new long[] {$LL}", k.value()));
+            } else if (d instanceof dev.lossforge.shape.ShapeSpec.Variadic v && v.name() != null) {
+                parts.add(CodeBlock.of("dims.variadic($S)", v.name()));
+                variadic = true;
+            } else {
+                return null;
+            }
+        }
+        if (!variadic && parts.size() == 1) {
+            return parts.get(0);
+        }
+        return CodeBlock.of("$T.concat($L)", CHECKS, CodeBlock.join(parts, ", "));
+    }
+
     /** A ShapeBinder chain over every input, as an expression: throws when the inputs do not fit this declaration. */
     private CodeBlock bindAll(String raw) {
         String inputs = raw;
@@ -407,7 +440,7 @@ public final class LossWriter {
         body.gradients(List.of(gradients.inputGradients().get(first.name())));
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(first.node()));
-        if (model.optionalBatch() != null) {
+        if (dropsBatchDim) {
             body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
         }
         body.code.addStatement("$T[] gradients = new $T[$L]", INDARRAY, INDARRAY, model.inputs().size());
@@ -460,8 +493,12 @@ public final class LossWriter {
         }
         for (OptionParam o : model.options()) {
             if (o.isTensor()) {
-                values.add(CodeBlock.of("this.$1N == null ? $2T.scalar(dtype, $3L) : $4T.cast(this.$1N, dtype)", o.name(), ND4J,
-                        o.defaultValue().isEmpty() ? "0.0" : "(double) " + o.defaultValue().trim(), CHECKS));
+                String fill = o.defaultValue().isEmpty() ? "0.0" : "(double) " + o.defaultValue().trim();
+                CodeBlock shape = boundShape(o);
+                values.add(shape == null
+                        ? CodeBlock.of("this.$1N == null ? $2T.scalar(dtype, $3L) : $4T.cast(this.$1N, dtype)", o.name(), ND4J, fill, CHECKS)
+                        : CodeBlock.of("this.$1N == null ? $2T.valueArrayOf($3L, $4L, dtype) : $5T.cast(this.$1N, dtype)",
+                                o.name(), ND4J, shape, fill, CHECKS));
             }
         }
         code.addStatement("return new $T[] {$>\n$L$<}", INDARRAY, CodeBlock.join(values, ",\n"));
@@ -649,7 +686,7 @@ public final class LossWriter {
                     continue;
                 }
                 String gradient = ref(gradients.inputGradients().get(in.name()));
-                parts.add(gradients.mayBeNull() ? CodeBlock.of("$T.like($T.orZeros($L, $L), inputs[$L])", CHECKS, KERNELS, gradient, in.name(), i)
+                parts.add(gradients.mayBeNull() ? CodeBlock.of("$T.like($T.orZeros($L, $L), inputs[$L])", CHECKS, KERNELS, gradient, ref(in.node()), i)
                         : CodeBlock.of("$T.like($L, inputs[$L])", CHECKS, gradient, i));
             }
             return CodeBlock.of("new $T[] {$L}", INDARRAY, CodeBlock.join(parts, ", "));

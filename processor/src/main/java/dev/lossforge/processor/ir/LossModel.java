@@ -18,15 +18,17 @@ import java.util.List;
  * @param result the declared result shape, or null
  * @param bodyLines the DSL method's statements, as javac prints them, for the generated class's comment
  * @param optionalBatch the batch dim that unbatched calls leave out ({@code @Loss(optionalBatch)}), or null
+ * @param locals every tensor local of the body, used or not (all are shape-checked)
  */
 public record LossModel(String packageName, String className, String declaringType, String methodName,
         List<Input> inputs, List<OptionParam> options, Node loss, Node meanWeights, ShapeSpec result,
-        Tree resultTree, List<String> bodyLines, String optionalBatch) {
+        Tree resultTree, List<String> bodyLines, String optionalBatch, List<Node> locals) {
 
     public LossModel {
         inputs = List.copyOf(inputs);
         options = List.copyOf(options);
         bodyLines = List.copyOf(bodyLines);
+        locals = List.copyOf(locals);
     }
 
     /**

@@ -294,6 +294,9 @@ public enum Op {
 
     private static SymShape take(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
         SymShape w = a.get(0);
+        if (w.isScalar()) {
+            return a.get(1); // a scalar weight (an unset option without a shape) fills
+        }
         if (w.hasVariadic() || w.fixedRank() != 1) {
             throw new ShapeError(Diag.SHAPE_MISMATCH, "the weights of take", "(C)", w);
         }
@@ -304,19 +307,33 @@ public enum Op {
         return a.get(1);
     }
 
+    /** PyTorch's unsqueeze: dim in [-rank-1, rank]; a negative dim counts from the end, after the new 1. */
     private static SymShape unsqueezeShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
         SymShape t = a.get(0);
         int dim = n.dims()[0];
-        if (t.hasVariadic() && dim > t.prefix().size() || !t.hasVariadic() && (dim > t.fixedRank() || dim < -t.fixedRank() - 1)) {
-            throw new ShapeError(Diag.DIM_RANGE, dim, "unsqueeze of", t);
+        if (!t.hasVariadic()) {
+            java.util.List<String> dims = new java.util.ArrayList<>(t.dims());
+            int at = dim < 0 ? dim + dims.size() + 1 : dim;
+            if (at < 0 || at > dims.size()) {
+                throw new ShapeError(Diag.DIM_RANGE, dim, "unsqueeze of", t);
+            }
+            dims.add(at, "1");
+            return SymShape.fixed(dims);
         }
-        java.util.List<String> dims = new java.util.ArrayList<>(t.prefix());
-        if (dim >= 0 && dim <= dims.size()) {
-            dims.add(dim, "1");
-            return new SymShape(dims, t.variadic(), t.suffix());
+        if (dim >= 0) {
+            if (dim > t.prefix().size()) {
+                throw new ShapeError(Diag.DIM_VARIADIC, dim, t, "*" + t.variadic());
+            }
+            java.util.List<String> prefix = new java.util.ArrayList<>(t.prefix());
+            prefix.add(dim, "1");
+            return new SymShape(prefix, t.variadic(), t.suffix());
+        }
+        int after = -dim - 1; // dims after the new 1
+        if (after > t.suffix().size()) {
+            throw new ShapeError(Diag.DIM_VARIADIC, dim, t, "*" + t.variadic());
         }
         java.util.List<String> suffix = new java.util.ArrayList<>(t.suffix());
-        suffix.add(suffix.size() + dim + 1, "1");
+        suffix.add(suffix.size() - after, "1");
         return new SymShape(t.prefix(), t.variadic(), suffix);
     }
 
@@ -334,8 +351,12 @@ public enum Op {
         return ShapeRules.drop(a.get(0), -1);
     }
 
+    /** Both branches of a ?: must have the same shape: only one of them is computed. */
     private static SymShape chooseShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
-        return broadcast(a.get(1), a.get(2));
+        if (!ShapeRules.sameShape(a.get(1), a.get(2))) {
+            throw new ShapeError(Diag.SHAPE_MISMATCH, "the other branch of this ?:", a.get(1), a.get(2));
+        }
+        return a.get(1);
     }
 
     private static SymShape scaleAlongShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
@@ -358,8 +379,12 @@ public enum Op {
         return t;
     }
 
+    /** The weights broadcast to the loss's shape, never beyond it: MEAN divides by their sum over the loss. */
     private static SymShape weighted(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
-        broadcast(a.get(0), a.get(1));
+        SymShape both = broadcast(a.get(0), a.get(1));
+        if (!ShapeRules.sameShape(both, a.get(0))) {
+            throw new ShapeError(Diag.SHAPE_MISMATCH, "the weights of weighted(loss, weights), broadcast,", a.get(0), both);
+        }
         return a.get(0);
     }
 

@@ -55,6 +55,8 @@ public final class LossParser {
     /** Number-valued names in scope, mapped to the Java expression generated code uses for them. */
     private final Map<String, String> numbers = new HashMap<>();
     private final Map<String, Input> inputsByName = new LinkedHashMap<>();
+    /** Every tensor local, used or not: shape inference checks them all. */
+    private final List<Node> locals = new ArrayList<>();
     /** String options: parameters, but of no use in an expression. */
     private final Set<String> strings = new HashSet<>();
     /**
@@ -162,7 +164,7 @@ public final class LossParser {
         }
         LossModel model = new LossModel(decl.packageName(), decl.className(), decl.declaringType(), decl.methodName(),
                 inputs, options, returned[0], returned[1], result, tree, lines,
-                decl.optionalBatch().isEmpty() ? null : decl.optionalBatch());
+                decl.optionalBatch().isEmpty() ? null : decl.optionalBatch(), locals);
         return new Result(model, problems);
     }
 
@@ -309,7 +311,9 @@ public final class LossParser {
         if (type.equals("Tensor") || type.equals("var") && !isNumber) {
             Node value = tensor(init);
             if (value != null) {
-                tensors.put(name, graph.named(value, name));
+                Node named = graph.named(value, name);
+                tensors.put(name, named);
+                locals.add(named);
             } else {
                 refused.add(name);
             }

@@ -51,7 +51,11 @@ public final class ShapeInference {
             return in == null ? null : in.indexDomain();
         };
 
-        List<Node> roots = model.meanWeights() == null ? List.of(model.loss()) : List.of(model.loss(), model.meanWeights());
+        List<Node> roots = new ArrayList<>(model.locals()); // unused locals are checked too
+        roots.add(model.loss());
+        if (model.meanWeights() != null) {
+            roots.add(model.meanWeights());
+        }
         for (Node n : Graph.topologicalOrder(roots)) {
             if (shapes.containsKey(n)) {
                 continue;
