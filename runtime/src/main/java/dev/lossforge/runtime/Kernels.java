@@ -57,14 +57,14 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return a.add(b);
+        return floating(a).add(b);
     }
 
     public static INDArray sub(INDArray a, double b) {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return a.sub(b);
+        return floating(a).sub(b);
     }
 
     public static INDArray mul(INDArray a, double b) {
@@ -74,7 +74,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return a.mul(b);
+        return floating(a).mul(b);
     }
 
     public static INDArray div(INDArray a, double b) {
@@ -84,7 +84,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return a.div(b);
+        return floating(a).div(b);
     }
 
     /** {@code value + a}: a constant on the left, as in {@code constant(1.0).add(x)}. */
@@ -115,7 +115,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return a.rsub(value);
+        return floating(a).rsub(value);
     }
 
     /** {@code value / a}. */
@@ -123,7 +123,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return a.rdiv(value);
+        return floating(a).rdiv(value);
     }
 
     public static INDArray maximum(INDArray a, INDArray b) {
@@ -963,6 +963,23 @@ public final class Kernels {
     }
 
     /**
+     * The dtype two operands meet in. Within one call every value has the compute dtype; an operand of another
+     * dtype can only come from class indices (a mask, {@code asValues}), so the floating-point, and then the
+     * narrower, type wins: a DOUBLE mask never turns a FLOAT computation into a DOUBLE one.
+     */
+    private static DataType commonType(DataType a, DataType b) {
+        if (!a.isFPType() || !b.isFPType()) {
+            return a.isFPType() ? a : b.isFPType() ? b : DataType.DOUBLE;
+        }
+        return a.width() <= b.width() ? a : b;
+    }
+
+    /** Arithmetic with a number on class indices (a mask of them) computes in DOUBLE. */
+    private static INDArray floating(INDArray a) {
+        return a.dataType().isFPType() ? a : a.castTo(DataType.DOUBLE);
+    }
+
+    /**
      * A broadcasting binary op without materialising a broadcast where ND4J can broadcast natively: when the
      * result has a's shape, b is broadcast into it by ND4J itself; when it has b's shape, the op runs the other
      * way round ({@code reversed.apply(b, a)}, as {@code b.rsub(a) = a - b}). Only when neither operand has the
@@ -971,11 +988,9 @@ public final class Kernels {
     private static INDArray binary(INDArray a, INDArray b, java.util.function.BinaryOperator<INDArray> op,
             java.util.function.BinaryOperator<INDArray> reversed) {
         if (a.dataType() != b.dataType()) {
-            if (!a.dataType().isFPType() && b.dataType().isFPType()) {
-                a = a.castTo(b.dataType());
-            } else {
-                b = b.castTo(a.dataType());
-            }
+            DataType common = commonType(a.dataType(), b.dataType());
+            a = a.castTo(common);
+            b = b.castTo(common);
         }
         if (Arrays.equals(a.shape(), b.shape())) {
             return a.isEmpty() ? empty(a.shape(), a.dataType()) : op.apply(a, b);
@@ -999,11 +1014,9 @@ public final class Kernels {
      */
     private static INDArray[] broadcast(INDArray a, INDArray b) {
         if (a.dataType() != b.dataType()) {
-            if (!a.dataType().isFPType() && b.dataType().isFPType()) {
-                a = a.castTo(b.dataType());
-            } else {
-                b = b.castTo(a.dataType());
-            }
+            DataType common = commonType(a.dataType(), b.dataType());
+            a = a.castTo(common);
+            b = b.castTo(common);
         }
         if (Arrays.equals(a.shape(), b.shape())) {
             return new INDArray[] {a, b};

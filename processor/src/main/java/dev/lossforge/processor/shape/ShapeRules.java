@@ -63,6 +63,9 @@ public final class ShapeRules {
     }
 
     private static String broadcastDim(String x, String y, SymShape a, SymShape b) throws ShapeError {
+        // #N is N or 1: it meets N as N, and 1 as itself
+        if (x.startsWith("#") && (x.substring(1).equals(y) || y.equals("1"))) return x.substring(1).equals(y) ? y : x;
+        if (y.startsWith("#") && (y.substring(1).equals(x) || x.equals("1"))) return y.substring(1).equals(x) ? x : y;
         if (x.equals(y) || y.equals("1") || SymShape.isWildcard(y)) return x;
         if (x.equals("1") || SymShape.isWildcard(x)) return y;
         throw new ShapeError(hints(a, b), Diag.BROADCAST, a, b, x, y);

@@ -39,7 +39,7 @@ public record SymShape(List<String> prefix, String variadic, List<String> suffix
                 continue;
             }
             String dim = d instanceof ShapeSpec.Wildcard ? "_" + (++wildcards)
-                    : d instanceof ShapeSpec.Broadcastable b ? b.name()
+                    : d instanceof ShapeSpec.Broadcastable b ? "#" + b.name()
                     : d instanceof ShapeSpec.Expr e ? render(e, 0) : d.toString();
             (variadic == null ? prefix : suffix).add(dim);
         }
