@@ -106,7 +106,7 @@ final class IllTypedGenerator {
                 this::valueAsIndex, this::gatherAlongAnotherDim, this::gatherIndexShape, this::takeWeights, this::numberForTensor,
                 this::tensorForNumber, this::argumentCount, this::dimNotALiteral, this::operatorOnTensors, this::unknownName,
                 this::unknownFunction, this::functionAsMethod, this::weightedInside, this::scaleAlongWeights, this::pickMaskIndex,
-                this::whereMask);
+                this::whereMask, this::choiceOfShapes);
         for (int i = 0; i < 8; i++) {
             Bad b = kinds.get(rnd.nextInt(kinds.size())).get();
             if (b != null) return b;
@@ -141,6 +141,9 @@ final class IllTypedGenerator {
 
     /** A dim beyond the rank, or inside the variadic. */
     private int badDim(Sym s) {
+        if (!avoid.extremeDims && rnd.nextInt(10) == 0) {
+            return rnd.nextBoolean() ? Integer.MIN_VALUE : Integer.MAX_VALUE;
+        }
         if (s.var()) {
             return rnd.nextBoolean() ? s.pre().size() + rnd.nextInt(2) : -s.suf().size() - 1 - rnd.nextInt(2);
         }
@@ -285,6 +288,18 @@ final class IllTypedGenerator {
     }
 
     /** A literal or a number option (an option is a name; Math.PI would be a field access, another mistake). */
+    /** A ?: whose branches have different shapes (d1564d9: both must have one shape, as only one is computed). */
+    private Bad choiceOfShapes() {
+        for (int i = 0; i < 10; i++) {
+            Sym a = gen.anyShape();
+            Sym b = gen.anyShape();
+            if (a.equals(b)) continue;
+            String cond = rnd.nextBoolean() ? "true" : someNumber() + " > 1.0";
+            return new Bad("(" + cond + " ? " + value(a).text() + " : " + value(b).text() + ")", "shape", "a ?: between " + a + " and " + b);
+        }
+        return null;
+    }
+
     private String someNumber() {
         List<Num> nums = gen.nums().stream().filter(n -> !n.isBool()).toList();
         return nums.isEmpty() || rnd.nextBoolean() ? new String[] {"2.0", "0.5", "3", "1e-3"}[rnd.nextInt(4)] : nums.get(rnd.nextInt(nums.size())).text();
