@@ -135,9 +135,13 @@ public final class ShapeRules {
             if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
             throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
         }
-        int fromEnd = -dim;
-        if (fromEnd <= s.suffix().size()) return new Position(false, s.suffix().size() - fromEnd);
-        if (!s.hasVariadic() && fromEnd <= s.fixedRank()) return new Position(true, s.prefix().size() - (fromEnd - s.suffix().size()));
+        long fromEnd = -(long) dim; // Integer.MIN_VALUE has no int negation
+        if (fromEnd > s.fixedRank()) {
+            if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
+            throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
+        }
+        if (fromEnd <= s.suffix().size()) return new Position(false, (int) (s.suffix().size() - fromEnd));
+        if (!s.hasVariadic()) return new Position(true, (int) (s.prefix().size() - (fromEnd - s.suffix().size())));
         if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
         throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
     }

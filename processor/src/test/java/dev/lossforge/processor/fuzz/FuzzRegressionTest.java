@@ -300,8 +300,6 @@ class FuzzRegressionTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sum(input, -2147483648)", "logSoftmax(input, -2147483648)", "gather(input, -2147483648, target)"})
-    @Disabled("bug: shape/ShapeRules.locate: -dim overflows for Integer.MIN_VALUE, so sum(x, -2147483648) throws"
-            + " IndexOutOfBoundsException ([lossforge.internal]) and logSoftmax(x, -2147483648) compiles (and fails at run time)")
     void theMostNegativeDimIsADimError(String body) {
         Harness.Compiled c = Harness.compile("Regression", """
                 @Loss(pred = "N,C", target = "N")
