@@ -17,7 +17,7 @@ package dev.lossforge.processor.fuzz;
  *     -Dlossforge.fuzz.programs=20000 -Dlossforge.fuzz.seed=$RANDOM
  * </pre>
  * (Surefire 3.2.5 matches nothing with {@code -Dtest='dev.lossforge.processor.fuzz.*'}; the {@code **} form or
- * {@code -Dtest='*FuzzTest,FuzzRegressionTest'} work.) The CI run takes about 70 s of test time on two cores.
+ * {@code -Dtest='*FuzzTest,FuzzRegressionTest'} work.) The CI run takes 50 to 110 s of test time on two cores, by their load.
  * A failure prints the seed of its batch and the whole program, which the regression tests then pin.
  */
 final class FuzzSettings {

@@ -26,6 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *       {@code sum(gradOutput * forward)}, for every element or a random sample of them plus a random direction;
  *       class indices and {@code @NoGrad} inputs get null;</li>
  *   <li>forwardBackward equals forward and backward;</li>
+ *   <li>FLOAT value inputs give FLOAT results within float's rounding of the DOUBLE ones (for programs without
+ *       comparisons, whose 0/1 values a rounding may flip);</li>
  *   <li>SUM, MEAN (by the element count, the {@code weighted} weights or a {@code meanDividedBy} divisor) and
  *       BATCHMEAN equal NONE's sum, mean and sum over the batch; SUM's and MEAN's backward equal NONE's with a
  *       constant gradOutput.</li>
@@ -39,6 +41,8 @@ final class NumericOracle {
     static final double FD_TOLERANCE = 1e-5;
     /** Elements checked one by one per program; beyond it a sample, plus one random direction. */
     static final int MAX_COORDINATES = 24;
+
+    private static final java.util.Set<String> COMPARISONS = java.util.Set.of("gt", "ge", "lt", "le", "eq", "ne");
 
     /** What happened to one program. */
     enum Status { PASSED, KINKED, NON_FINITE }
@@ -137,6 +141,12 @@ final class NumericOracle {
 
         // ---------------- reductions
         checkReductions(p, none, arrays, value, eagerResult, grads, where, rnd);
+
+        // ---------------- FLOAT inputs compute in FLOAT, close to DOUBLE (not across a comparison: float's rounding of
+        // tiny values, as ND4J's FLOAT log1p gives logSigmoid(20) = 0, may flip it)
+        if (finite && java.util.Collections.disjoint(p.words(), COMPARISONS)) {
+            checkFloat(none, inputs, arrays, value, gradOutput, grads, where);
+        }
 
         // ---------------- an unbatched call is a batch of one
         if (p.optionalBatch()) {
@@ -352,6 +362,49 @@ final class NumericOracle {
                     throw mismatch(r + " backward of input " + i + " [" + k + "] is " + a[k] + " but NONE's with gradOutput "
                             + fill + " gives " + b[k], where);
                 }
+            }
+        }
+    }
+
+    /**
+     * FLOAT value inputs: the loss and the gradients come back in FLOAT and agree with the DOUBLE ones to 1e-3 of the
+     * largest magnitude of each array (float's rounding, amplified at most a little by the programs' bounded values).
+     */
+    private static void checkFloat(LossFunction none, List<Param> inputs, INDArray[] arrays, INDArray value, INDArray gradOutput,
+            INDArray[] grads, String where) throws Mismatch {
+        INDArray[] floats = new INDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            floats[i] = inputs.get(i).kind() == Kind.INDEX ? arrays[i] : arrays[i].castTo(DataType.FLOAT);
+        }
+        INDArray got;
+        INDArray[] floatGrads;
+        try {
+            got = none.forward(floats);
+            floatGrads = none.backward(gradOutput.castTo(DataType.FLOAT), floats);
+        } catch (RuntimeException e) {
+            throw mismatch("with FLOAT inputs, the generated loss threw " + trace(e), where);
+        }
+        if (got.dataType() != DataType.FLOAT) {
+            throw mismatch("with FLOAT inputs, forward returns " + got.dataType(), where);
+        }
+        nearly("with FLOAT inputs, forward", got, value, where);
+        for (int i = 0; i < grads.length; i++) {
+            if (grads[i] == null) continue;
+            if (floatGrads[i] == null || floatGrads[i].dataType() != DataType.FLOAT) {
+                throw mismatch("with FLOAT inputs, the gradient of " + inputs.get(i).name() + " is "
+                        + (floatGrads[i] == null ? "null" : floatGrads[i].dataType()), where);
+            }
+            nearly("with FLOAT inputs, the gradient of " + inputs.get(i).name(), floatGrads[i], grads[i], where);
+        }
+    }
+
+    private static void nearly(String what, INDArray got, INDArray want, String where) throws Mismatch {
+        double[] a = doubles(got), b = doubles(want);
+        double scale = 1;
+        for (double x : b) scale = Math.max(scale, Math.abs(x));
+        for (int k = 0; k < b.length; k++) {
+            if (!(Math.abs(a[k] - b[k]) <= 1e-3 * scale)) {
+                throw mismatch(what + " [" + k + "] is " + a[k] + " but " + b[k] + " in DOUBLE", where);
             }
         }
     }

@@ -69,7 +69,7 @@ final class WellTypedGenerator {
         /** {@link FuzzRegressionTest#aShapeErrorInALocalTheLossDoesNotUseIsReported()}: an ill-typed program uses its mistake. */
         boolean unusedLocalsUnchecked = false;
         /** {@link FuzzRegressionTest#theMostNegativeDimIsADimError(String)}: no dims near the int range's ends. */
-        boolean extremeDims = true;
+        boolean extremeDims = false;
     }
 
     /** Names the generated methods declare for themselves. */
