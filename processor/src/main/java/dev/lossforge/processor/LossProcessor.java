@@ -99,7 +99,7 @@ public final class LossProcessor extends AbstractProcessor {
                 LossWriter.Variant variant = null;
                 try {
                     variant = compile(method);
-                } catch (RuntimeException | LinkageError e) {
+                } catch (RuntimeException | StackOverflowError | LinkageError e) {
                     StringWriter trace = new StringWriter();
                     e.printStackTrace(new PrintWriter(trace));
                     reporter.error(method, Diag.INTERNAL.format(method.getSimpleName() + "()", e) + "\n" + trace);
@@ -113,7 +113,7 @@ public final class LossProcessor extends AbstractProcessor {
             ExecutableElement first = methods.get(0);
             try {
                 write(methods, compiled.get(className));
-            } catch (RuntimeException | LinkageError e) {
+            } catch (RuntimeException | StackOverflowError | LinkageError e) {
                 StringWriter trace = new StringWriter();
                 e.printStackTrace(new PrintWriter(trace));
                 reporter.error(first, Diag.INTERNAL.format(first.getSimpleName() + "()", e) + "\n" + trace);

@@ -26,7 +26,8 @@ public record SymShape(List<String> prefix, String variadic, List<String> suffix
         return new SymShape(dims, null, List.of());
     }
 
-    private static int wildcards;
+    /** Fresh ids for wildcards; shared by concurrent compilations (Gradle runs several), hence atomic. */
+    private static final java.util.concurrent.atomic.AtomicInteger wildcards = new java.util.concurrent.atomic.AtomicInteger();
 
     /** The compile-time view of a declared shape. */
     public static SymShape of(ShapeSpec spec) {
@@ -35,10 +36,10 @@ public record SymShape(List<String> prefix, String variadic, List<String> suffix
         String variadic = null;
         for (ShapeSpec.Dim d : spec.dims()) {
             if (d instanceof ShapeSpec.Variadic v) {
-                variadic = v.name() == null ? "*" + (++wildcards) : v.name();
+                variadic = v.name() == null ? "*" + wildcards.incrementAndGet() : v.name();
                 continue;
             }
-            String dim = d instanceof ShapeSpec.Wildcard ? "_" + (++wildcards)
+            String dim = d instanceof ShapeSpec.Wildcard ? "_" + wildcards.incrementAndGet()
                     : d instanceof ShapeSpec.Broadcastable b ? "#" + b.name()
                     : d instanceof ShapeSpec.Expr e ? render(e, 0) : d.toString();
             (variadic == null ? prefix : suffix).add(dim);
