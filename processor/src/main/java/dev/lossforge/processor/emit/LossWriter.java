@@ -512,6 +512,11 @@ public final class LossWriter {
         final CodeBlock.Builder code = CodeBlock.builder();
         final NameAllocator names = new NameAllocator();
         final Map<Node, String> locals = new IdentityHashMap<>();
+        /**
+         * Set once the forward values are computed: a value recomputed for the gradients was checked on the way
+         * forward if its ?: branch was taken, and must not be checked at all if it was not.
+         */
+        boolean gradientPhase;
 
         void prologue() {
             for (OptionParam o : model.options()) {
@@ -659,12 +664,12 @@ public final class LossWriter {
 
         /** The forward values, the seed, and the gradient nodes {@code roots}. */
         void gradients(List<Node> roots) {
-            List<Node> all = new ArrayList<>(roots);
-            all.add(model.loss());
-            all.add(model.meanWeights());
-            plan(all);
+            // hoisting is planned for the forward values only: a branch's value the gradients need is recomputed
+            // after the forward pass, so the branch not taken is neither computed nor checked on the way forward
+            plan(java.util.Arrays.asList(model.loss(), model.meanWeights()));
             compute(List.of(model.loss()));
             if (model.meanWeights() != null) compute(List.of(model.meanWeights()));
+            gradientPhase = true;
             String seedName = names.newName("gradLoss", "seed");
             code.add("// the gradient of the reduced loss with respect to the unreduced loss\n");
             code.addStatement("$T $N = $T.seed(NAME, reduction, gradOutput, $L, $L, $L)", INDARRAY, seedName, REDUCTIONS, ref(model.loss()),
@@ -710,7 +715,7 @@ public final class LossWriter {
             if (locals.containsKey(n) || n.op() == Op.SCALAR || n.op() == Op.NO_GRADIENT || n.op() == Op.WEIGHTED || n.op() == Op.SEED) {
                 return;
             }
-            if (n.op().precondition() != null) {
+            if (n.op().precondition() != null && !gradientPhase) {
                 Node checked = n.arg(0);
                 String label = checked.op() == Op.INPUT ? checked.text() : shortText(checked).replace("$$", "$");
                 String args = n.args().stream().filter(a -> a.op() != Op.SCALAR).map(this::ref).collect(Collectors.joining(", "));

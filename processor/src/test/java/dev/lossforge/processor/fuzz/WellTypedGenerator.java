@@ -51,7 +51,7 @@ final class WellTypedGenerator {
         /** {@link FuzzRegressionTest#alignVarianceHasTheInputsShape()}: its value only ever meets an input-shaped operand. */
         boolean alignVarianceShape = false;
         /** {@link FuzzRegressionTest#theBranchNotTakenOfAChoiceIsNotCheckedInBackward(String)}: preconditions hold in untaken branches too. */
-        boolean preconditionsInBranchNotTaken = true;
+        boolean preconditionsInBranchNotTaken = false;
         /**
          * {@link FuzzRegressionTest#oneMinusAMaskOfClassIndicesMatchesTheEagerDsl()} and
          * {@link FuzzRegressionTest#arithmeticWithANumberOnAMaskOfClassIndicesRuns(String)}: masks of class indices
