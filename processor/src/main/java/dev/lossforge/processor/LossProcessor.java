@@ -88,8 +88,7 @@ public final class LossProcessor extends AbstractProcessor {
     @Override
     public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
         // Declarations of the same class (several @Loss methods with one name) are written together.
-        Map<String, List<ExecutableElement>> byClass = new LinkedHashMap<>();
-        Map<String, List<LossWriter.Variant>> compiled = new LinkedHashMap<>();
+        Map<String, List<Declared>> byClass = new LinkedHashMap<>();
         for (TypeElement annotation : annotations) {
             for (Element element : round.getElementsAnnotatedWith(annotation)) {
                 if (element.getKind() != ElementKind.METHOD) {
@@ -100,26 +99,30 @@ public final class LossProcessor extends AbstractProcessor {
                 try {
                     variant = compile(method);
                 } catch (RuntimeException | StackOverflowError | LinkageError e) {
-                    StringWriter trace = new StringWriter();
-                    e.printStackTrace(new PrintWriter(trace));
-                    reporter.error(method, Diag.INTERNAL.format(method.getSimpleName() + "()", e) + "\n" + trace);
+                    reportInternal(method, e);
                 }
-                String key = className(method);
-                byClass.computeIfAbsent(key, k -> new ArrayList<>()).add(method);
-                compiled.computeIfAbsent(key, k -> new ArrayList<>()).add(variant);
+                byClass.computeIfAbsent(className(method), k -> new ArrayList<>()).add(new Declared(method, variant));
             }
         }
-        byClass.forEach((className, methods) -> {
-            ExecutableElement first = methods.get(0);
+        for (List<Declared> declarations : byClass.values()) {
             try {
-                write(methods, compiled.get(className));
+                write(declarations);
             } catch (RuntimeException | StackOverflowError | LinkageError e) {
-                StringWriter trace = new StringWriter();
-                e.printStackTrace(new PrintWriter(trace));
-                reporter.error(first, Diag.INTERNAL.format(first.getSimpleName() + "()", e) + "\n" + trace);
+                reportInternal(declarations.get(0).method(), e);
             }
-        });
+        }
         return false;
+    }
+
+    /** One @Loss method and what it compiled to (null when it has errors, already reported). */
+    private record Declared(ExecutableElement method, LossWriter.Variant variant) {
+    }
+
+    /** LossForge's own failure, as an error on the method that met it, with the trace to report. */
+    private void reportInternal(ExecutableElement method, Throwable e) {
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        reporter.error(method, Diag.INTERNAL.format(method.getSimpleName() + "()", e) + "\n" + trace);
     }
 
     /** A true/false processor option; any other value is an error that names the option. */
@@ -137,23 +140,23 @@ public final class LossProcessor extends AbstractProcessor {
     }
 
     /** Writes one class from its declarations; nothing when any of them has errors (already reported). */
-    private void write(List<ExecutableElement> methods, List<LossWriter.Variant> variants) {
-        if (variants.contains(null)) {
+    private void write(List<Declared> declarations) {
+        if (declarations.stream().anyMatch(d -> d.variant() == null)) {
             return;
         }
-        LossModel first = variants.get(0).model();
-        for (int i = 1; i < variants.size(); i++) {
-            LossModel other = variants.get(i).model();
-            if (!other.options().equals(first.options())) {
-                reporter.error(methods.get(i), Diag.SIGNATURE.format("every declaration of " + first.className()
+        LossModel first = declarations.get(0).variant().model();
+        for (Declared other : declarations.subList(1, declarations.size())) {
+            if (!other.variant().model().options().equals(first.options())) {
+                reporter.error(other.method(), Diag.SIGNATURE.format("every declaration of " + first.className()
                         + " must take the same options as " + first.methodName() + "(): they share one builder"));
                 return;
             }
         }
         try {
-            LossWriter.write(variants).writeTo(processingEnv.getFiler());
+            LossWriter.write(declarations.stream().map(Declared::variant).toList()).writeTo(processingEnv.getFiler());
         } catch (IOException e) {
-            reporter.error(methods.get(0), Diag.INTERNAL.format(methods.get(0).getSimpleName() + "()",
+            ExecutableElement method = declarations.get(0).method();
+            reporter.error(method, Diag.INTERNAL.format(method.getSimpleName() + "()",
                     "could not write " + first.className() + ": " + e.getMessage()));
         }
     }
