@@ -145,8 +145,6 @@ public final class Graph {
 
     public Node alignVarianceBackward(Node... args) { return op(Op.ALIGN_VARIANCE_BACKWARD, args); }
 
-    public Node zerosLike(Node... args) { return op(Op.ZEROS_LIKE, args); }
-
     public Node scaleAlong(int[] dims, Node... args) { return op(Op.SCALE_ALONG, dims, args); }
 
     public Node add(Node a, Node b) { return op(Op.ADD, a, b); }
