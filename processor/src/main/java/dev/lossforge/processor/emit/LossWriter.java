@@ -63,6 +63,8 @@ public final class LossWriter {
     private final String prefix;
     /** Whether an unbatched call's unreduced loss loses its batch dim of one. */
     private final boolean dropsBatchDim;
+    /** The fused CPU path, when every op is pointwise; else null. */
+    private final PointwiseProgramWriter fused;
 
     /** One {@code @Loss} declaration of the class, compiled: its model, index uses and gradients. */
     /** @param lossKeepsBatchDim whether the unreduced loss starts with the optional batch dim (then unbatched calls drop it) */
@@ -78,6 +80,7 @@ public final class LossWriter {
         this.valueInputs = model.inputs().stream().filter(i -> !i.index()).toList();
         this.prefix = prefix;
         this.dropsBatchDim = model.optionalBatch() != null && variant.lossKeepsBatchDim();
+        this.fused = PointwiseProgramWriter.of(model, gradients, constant("PROGRAM"));
     }
 
     /**
@@ -229,6 +232,9 @@ public final class LossWriter {
             type.addField(FieldSpec.builder(SHAPE_SPEC, constant(shapeConstant(in.name())), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                     .initializer("$T.parse($S)", SHAPE_SPEC, in.shape().source()).build());
         }
+        if (fused != null) {
+            type.addField(fused.field());
+        }
     }
 
     /** The signature is the first declaration's. */
@@ -295,6 +301,9 @@ public final class LossWriter {
     private MethodSpec forward() {
         Body body = new Body();
         body.prologue();
+        if (body.fusedPath("forward", "")) {
+            body.code.addStatement("return $T.resultLike(fused, inputs[0])", CHECKS).endControlFlow();
+        }
         Node loss = model.loss();
         body.plan(java.util.Arrays.asList(loss, model.meanWeights()));
         body.compute(java.util.Arrays.asList(loss, model.meanWeights()));
@@ -311,6 +320,9 @@ public final class LossWriter {
     private MethodSpec backward() {
         Body body = new Body();
         body.prologue();
+        if (body.fusedPath("backward", "gradOutput, ")) {
+            body.code.addStatement("return $L", body.fusedGradients("fused")).endControlFlow();
+        }
         body.gradients();
         body.code.addStatement("return $L", body.gradientArray());
         return declarationMethod("backward")
@@ -321,6 +333,10 @@ public final class LossWriter {
     private MethodSpec forwardBackward() {
         Body body = new Body();
         body.prologue();
+        if (body.fusedPath("forwardBackward", "gradOutput, ")) {
+            body.code.addStatement("return new $T($T.resultLike(fused.loss(), inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS,
+                    body.fusedGradients("fused.gradients()")).endControlFlow();
+        }
         body.gradients();
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(model.inputs().get(0).node()));
@@ -436,6 +452,10 @@ public final class LossWriter {
     private MethodSpec forwardAndFirstGradient() {
         Body body = new Body();
         body.prologue();
+        if (body.fusedPath("forwardAndFirstGradient", "gradOutput, ")) {
+            body.code.addStatement("return new $T($T.resultLike(fused.loss(), inputs[0]), new $T[] {$T.like(fused.gradients()[0], inputs[0])$L})",
+                    LOSS_AND_GRADIENTS, CHECKS, INDARRAY, CHECKS, ", null".repeat(model.inputs().size() - 1)).endControlFlow();
+        }
         Input first = model.inputs().get(0);
         body.gradients(List.of(gradients.inputGradients().get(first.name())));
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
@@ -517,6 +537,38 @@ public final class LossWriter {
          * forward if its ?: branch was taken, and must not be checked at all if it was not.
          */
         boolean gradientPhase;
+        /** The tensor options' locals, in declaration order. */
+        final List<String> optionLocals = new ArrayList<>();
+
+        /**
+         * Opens {@code if (fused != null) {} after running the fused program's entry {@code entry}; false (and
+         * nothing written) when the loss has no fused program. The caller writes the return and closes the block.
+         */
+        boolean fusedPath(String entry, String gradOutput) {
+            if (fused == null) {
+                return false;
+            }
+            for (Node n : fused.preconditions()) {
+                String label = n.arg(0).op() == Op.INPUT ? n.arg(0).text() : n.arg(0).toString();
+                String args = n.args().stream().filter(a -> a.op() != Op.SCALAR).map(this::ref).collect(Collectors.joining(", "));
+                code.addStatement("$T.$L(NAME, $S, $L)", CHECKS, n.op().precondition(), label, args);
+            }
+            TypeName type = entry.equals("forward") ? INDARRAY : entry.equals("backward") ? INDARRAY_ARRAY : LOSS_AND_GRADIENTS;
+            code.add("// float32 on the CPU: one fused pass ($L); null when it does not apply\n", constant("PROGRAM"));
+            code.addStatement("$T fused = $L.$L(reduction, $L$L)", type, constant("PROGRAM"), entry, gradOutput,
+                    fused.arguments(this::ref, optionLocals));
+            code.beginControlFlow("if (fused != null)");
+            return true;
+        }
+
+        /** The fused gradients, shaped and typed like the inputs, as an array expression. */
+        CodeBlock fusedGradients(String array) {
+            List<CodeBlock> parts = new ArrayList<>();
+            for (int i = 0; i < model.inputs().size(); i++) {
+                parts.add(model.inputs().get(i).differentiable() ? CodeBlock.of("$T.like($L[$L], inputs[$L])", CHECKS, array, i, i) : CodeBlock.of("null"));
+            }
+            return CodeBlock.of("new $T[] {$L}", INDARRAY, CodeBlock.join(parts, ", "));
+        }
 
         void prologue() {
             for (OptionParam o : model.options()) {
@@ -527,6 +579,7 @@ public final class LossWriter {
             names.newName("in", "in");
             names.newName("value", "value");
             names.newName("unbatched", "unbatched");
+            names.newName("fused", "fused");
             if (model.optionalBatch() != null) {
                 code.add("// PyTorch's unbatched inputs are computed as a batch of one\n");
                 code.addStatement("boolean unbatched = inputs != null && inputs.length > 0 && $T.unbatched(inputs[0], $L)", CHECKS, constant("BATCHED_RANK"));
@@ -546,6 +599,7 @@ public final class LossWriter {
                     if (leaf != null) {
                         locals.put(leaf, local);
                     }
+                    optionLocals.add(local);
                     code.addStatement("$T $N = in[$L]", INDARRAY, local, slot);
                 }
                 slot += o.isTensor() ? 1 : 0;
@@ -734,10 +788,10 @@ public final class LossWriter {
             Node forward = gradients.gradientOf().get(n);
             if (forward != null) {
                 String of = forward == model.loss() ? "loss" : forward.op() == Op.INPUT ? forward.text()
-                        : locals.containsKey(forward) ? locals.get(forward) : forward.nameHint() != null ? forward.nameHint() : camel(forward.op());
+                        : locals.containsKey(forward) ? locals.get(forward) : forward.nameHint() != null ? forward.nameHint() : camelName(forward.op());
                 return "grad" + Character.toUpperCase(of.charAt(0)) + of.substring(1);
             }
-            return camel(n.op());
+            return camelName(n.op());
         }
 
         private String comment(Node n) {
@@ -759,7 +813,7 @@ public final class LossWriter {
             for (Node a : n.args()) {
                 args.add(a.op() == Op.SCALAR ? a.text() : locals.getOrDefault(a, a.toString()));
             }
-            return camel(n.op()) + "(" + String.join(", ", args) + ")";
+            return camelName(n.op()) + "(" + String.join(", ", args) + ")";
         }
 
         /** The op's template with $T for the runtime classes and the arguments' local names substituted. */
@@ -815,7 +869,7 @@ public final class LossWriter {
         return source;
     }
 
-    private static String camel(Op op) {
+    static String camelName(Op op) {
         if (op.dslName() != null) {
             return op.dslName();
         }

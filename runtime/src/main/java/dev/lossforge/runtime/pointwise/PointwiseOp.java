@@ -1,0 +1,273 @@
+package dev.lossforge.runtime.pointwise;
+
+/**
+ * The pointwise ops a {@link PointwiseProgram} runs, over blocks of {@link PointwiseProgram#BLOCK} floats that
+ * sit in the CPU's L1 cache. Each has the semantics of the {@code Kernels} method of the same name, which are
+ * PyTorch's: NaN propagates through clamps, maxima and minima; {@code sign} is 0 at NaN; comparisons give 0/1.
+ * The processor's op table ({@code Op}) names these constants: a DSL op is fusable when it has one here.
+ *
+ * <p>Arguments are blocks: a scalar argument (an option, a literal) is a block filled with its value, so every
+ * op is elementwise over its arguments. Transcendental functions go through {@link BlockMath}, vectorised when
+ * the JVM has {@code jdk.incubator.vector}; the rest are plain loops that HotSpot vectorises itself.
+ */
+public enum PointwiseOp {
+    ADD(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] + b[i];
+        }
+    },
+    SUB(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] - b[i];
+        }
+    },
+    MUL(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] * b[i];
+        }
+    },
+    DIV(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] / b[i];
+        }
+    },
+    NEG(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = -a[i];
+        }
+    },
+    /** a^b; b is a scalar exponent in the DSL */
+    POW(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = b[i] == 2f ? a[i] * a[i] : (float) Math.pow(a[i], b[i]);
+        }
+    },
+    EXP(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            BlockMath.get().exp(a, out, n);
+        }
+    },
+    LOG(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            BlockMath.get().log(a, out, n);
+        }
+    },
+    LOG1P(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            BlockMath.get().log1p(a, out, n);
+        }
+    },
+    SQRT(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = (float) Math.sqrt(a[i]);
+        }
+    },
+    SQUARE(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] * a[i];
+        }
+    },
+    ABS(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = Math.abs(a[i]);
+        }
+    },
+    /** -1, 0 or 1; 0 at NaN, as PyTorch's l1_loss gradient */
+    SIGN(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] > 0f ? 1f : a[i] < 0f ? -1f : 0f;
+        }
+    },
+    /** 1 / (1 + exp(-a)) */
+    SIGMOID(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) tmp[i] = -a[i];
+            BlockMath.get().exp(tmp, tmp, n);
+            for (int i = 0; i < n; i++) out[i] = 1f / (1f + tmp[i]);
+        }
+    },
+    /** min(a, 0) - log1p(exp(-|a|)), stable for large |a| */
+    LOG_SIGMOID(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) tmp[i] = -Math.abs(a[i]);
+            BlockMath.get().exp(tmp, tmp, n);
+            BlockMath.get().log1p(tmp, tmp, n);
+            for (int i = 0; i < n; i++) out[i] = Math.min(a[i], 0f) - tmp[i];
+        }
+    },
+    /** log1p(exp(a)), or a itself above 20 (PyTorch's threshold) */
+    SOFTPLUS(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) tmp[i] = Math.min(a[i], 20f);
+            BlockMath.get().exp(tmp, tmp, n);
+            BlockMath.get().log1p(tmp, tmp, n);
+            for (int i = 0; i < n; i++) out[i] = a[i] > 20f ? a[i] : tmp[i];
+        }
+    },
+    RELU(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = Math.max(a[i], 0f);
+        }
+    },
+    CLAMP(3) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = Math.min(Math.max(a[i], b[i]), c[i]);
+        }
+    },
+    CLAMP_MIN(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = Math.max(a[i], b[i]);
+        }
+    },
+    CLAMP_MAX(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = Math.min(a[i], b[i]);
+        }
+    },
+    /** max(a, lo) whose gradient passes through unchanged (the processor's derivative rule) */
+    CLAMP_MIN_STRAIGHT_THROUGH(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            CLAMP_MIN.apply(out, a, b, c, tmp, n);
+        }
+    },
+    MAXIMUM(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = Math.max(a[i], b[i]);
+        }
+    },
+    MINIMUM(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = Math.min(a[i], b[i]);
+        }
+    },
+    GT(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] > b[i] ? 1f : 0f;
+        }
+    },
+    GE(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] >= b[i] ? 1f : 0f;
+        }
+    },
+    LT(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] < b[i] ? 1f : 0f;
+        }
+    },
+    LE(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] <= b[i] ? 1f : 0f;
+        }
+    },
+    EQ(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] == b[i] ? 1f : 0f;
+        }
+    },
+    NE(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] != b[i] ? 1f : 0f;
+        }
+    },
+    /** a != 0 ? b : c; a true selection, so a NaN or infinity in the branch not taken does not leak */
+    WHERE(3) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = a[i] != 0f ? b[i] : c[i];
+        }
+    },
+    RSUB_ONE(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = 1f - a[i];
+        }
+    },
+    /** PyTorch's binary_cross_entropy: (t - 1) max(log1p(-x), -100) - t max(log x, -100) */
+    BINARY_CROSS_ENTROPY(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) tmp[i] = -a[i];
+            BlockMath.get().log1p(tmp, tmp, n);
+            BlockMath.get().log(a, out, n);
+            for (int i = 0; i < n; i++) {
+                out[i] = (b[i] - 1f) * Math.max(tmp[i], -100f) - b[i] * Math.max(out[i], -100f);
+            }
+        }
+    },
+    /** (x - t) / max((1 - x) x, 1e-12), PyTorch's binary_cross_entropy_backward */
+    BCE_GRAD_INPUT(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = (a[i] - b[i]) / Math.max((1f - a[i]) * a[i], 1e-12f);
+        }
+    },
+    /** log1p(-x) - log(x), unclamped */
+    BCE_GRAD_TARGET(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) tmp[i] = -a[i];
+            BlockMath.get().log1p(tmp, tmp, n);
+            BlockMath.get().log(a, out, n);
+            for (int i = 0; i < n; i++) out[i] = tmp[i] - out[i];
+        }
+    },
+    /** 0.5 z^2 / beta where z = |x - t| < beta, else z - 0.5 beta */
+    SMOOTH_L1(3) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) {
+                float z = Math.abs(a[i] - b[i]);
+                out[i] = z < c[i] ? 0.5f * z * z / c[i] : z - 0.5f * c[i];
+            }
+        }
+    },
+    /** -1 where d = x - t <= -beta, 1 where d >= beta, else d / beta (so -1 at a tie when beta is 0, NaN for NaN) */
+    SMOOTH_L1_GRAD_INPUT(3) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) {
+                float d = a[i] - b[i];
+                out[i] = d <= -c[i] ? -1f : d >= c[i] ? 1f : d / c[i];
+            }
+        }
+    },
+    /** 0.5 z^2 where z = |x - t| < delta, else delta (z - 0.5 delta) */
+    HUBER(3) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) {
+                float z = Math.abs(a[i] - b[i]);
+                out[i] = z < c[i] ? 0.5f * z * z : c[i] * (z - 0.5f * c[i]);
+            }
+        }
+    },
+    /** d = x - t clamped to [-delta, delta], NaN for NaN */
+    HUBER_GRAD_INPUT(3) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) {
+                float d = a[i] - b[i];
+                out[i] = d < -c[i] ? -c[i] : d > c[i] ? c[i] : d;
+            }
+        }
+    };
+
+    private final int arity;
+
+    PointwiseOp(int arity) {
+        this.arity = arity;
+    }
+
+    /** How many arguments the op takes. */
+    public int arity() {
+        return arity;
+    }
+
+    /**
+     * Computes {@code out[0..n)} from the arguments' first n elements ({@code b}, {@code c} unused below the
+     * arity); {@code tmp} is a scratch block; {@code out} is never an argument.
+     */
+    abstract void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n);
+
+    /** The op named {@code name}, or null: the processor asks whether a DSL op can be fused. */
+    public static PointwiseOp byName(String name) {
+        for (PointwiseOp op : values()) {
+            if (op.name().equals(name)) {
+                return op;
+            }
+        }
+        return null;
+    }
+}

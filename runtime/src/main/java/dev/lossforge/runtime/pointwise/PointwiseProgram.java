@@ -1,0 +1,536 @@
+package dev.lossforge.runtime.pointwise;
+
+import dev.lossforge.LossAndGradients;
+import dev.lossforge.Reduction;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A loss whose every op is pointwise, with its derivative, as a straight-line program that one pass over the
+ * inputs evaluates: the loss's sum (or its unreduced values) and the gradients, block by block, each block
+ * {@value #BLOCK} floats that stay in the L1 cache. No full-size temporary is made; the only arrays allocated
+ * are the results. This is the fused CPU fast path of a generated loss (the processor writes the program
+ * beside the loss's general ND4J-op code):
+ *
+ * <pre>
+ * private static final PointwiseProgram PROGRAM = PointwiseProgram.builder(NAME)
+ *         .inputs("input", "target").seed("gradLoss")
+ *         .step("sub", SUB, "input", "target")      // input.sub(target)
+ *         .step("square", SQUARE, "sub")            // square(input.sub(target))
+ *         .step("mul", MUL, "sub", "2.0")
+ *         .step("gradInput", MUL, "gradLoss", "mul")
+ *         .loss("square").gradient("input", "gradInput")
+ *         .build();
+ * </pre>
+ *
+ * <p>It applies when ND4J runs on the CPU and the computation is float32 with every tensor of the inputs' shape
+ * (tensor options may also be single values); {@link #forward} and friends return null otherwise, and the caller
+ * runs its general path. Arrays that are not plain c-order are copied first, so any order or view gives the
+ * same bits. Large arrays are split into fixed tasks run on {@link Workers}; the sum is added up in task order,
+ * so the result does not depend on the number of threads. {@code -Dlossforge.fused=false} turns it off.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class PointwiseProgram {
+    /** Floats per block: 4 KiB a register, so that a program's registers fit in L1 and L2. */
+    public static final int BLOCK = 1024;
+    /** Elements per parallel task. */
+    static final int TASK = 64 * BLOCK;
+    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("lossforge.fused", "true"));
+    /** A register that holds "no gradient" (the branch of a ?: not taken), as null does in Kernels. */
+    static final int ABSENT = -1;
+
+    private final String lossName;
+    private final int inputCount;
+    private final int optionCount;
+    private final int scalarCount;
+    private final int seed;
+    private final float[] constants;
+    private final List<Step> steps;
+    private final int loss;
+    private final int[] gradients;
+    private final Map<String, Integer> registers;
+
+    /** One step: {@code op} over argument registers, or, when op is null, {@code flag ? args[0] : args[1]}. */
+    record Step(String name, PointwiseOp op, int[] args, int flag) {
+    }
+
+    private PointwiseProgram(Builder b) {
+        this.lossName = b.lossName;
+        this.inputCount = b.inputs.size();
+        this.optionCount = b.options.size();
+        this.scalarCount = b.scalars.size();
+        this.seed = b.seed;
+        this.constants = new float[b.constants.size()];
+        for (int i = 0; i < constants.length; i++) {
+            constants[i] = b.constants.get(i);
+        }
+        this.steps = List.copyOf(b.steps);
+        this.loss = b.loss;
+        this.gradients = b.gradients.clone();
+        this.registers = Map.copyOf(b.registers);
+    }
+
+    public static Builder builder(String lossName) {
+        return new Builder(lossName);
+    }
+
+    /** Registers, in order: inputs, tensor options, scalars, the seed, constants, then one per step. */
+    private int constantBase() {
+        return inputCount + optionCount + scalarCount + 1;
+    }
+
+    private int stepBase() {
+        return constantBase() + constants.length;
+    }
+
+    private int registerCount() {
+        return stepBase() + steps.size();
+    }
+
+    // ---------------------------------------------------------------- entry points
+
+    /** The reduced loss; null when the fast path does not apply. {@code values}: inputs, tensor options, scalars. */
+    public INDArray forward(Reduction reduction, Object... values) {
+        LossAndGradients r = run(reduction, null, true, 0, values);
+        return r == null ? null : r.loss();
+    }
+
+    /** The gradients of every input (null for inputs without one); null when the fast path does not apply. */
+    public INDArray[] backward(Reduction reduction, INDArray gradOutput, Object... values) {
+        LossAndGradients r = run(reduction, gradOutput, false, Integer.MAX_VALUE, values);
+        return r == null ? null : r.gradients();
+    }
+
+    /** The loss and every gradient; null when the fast path does not apply. */
+    public LossAndGradients forwardBackward(Reduction reduction, INDArray gradOutput, Object... values) {
+        return run(reduction, gradOutput, true, Integer.MAX_VALUE, values);
+    }
+
+    /** The loss and the first input's gradient only; null when the fast path does not apply. */
+    public LossAndGradients forwardAndFirstGradient(Reduction reduction, INDArray gradOutput, Object... values) {
+        return run(reduction, gradOutput, true, 1, values);
+    }
+
+    /** @param gradientCount how many inputs, from the first, want their gradient */
+    private LossAndGradients run(Reduction reduction, INDArray gradOutput, boolean wantLoss, int gradientCount, Object[] values) {
+        boolean wantGradients = gradientCount > 0;
+        if (wantGradients && gradOutput == null || !ENABLED || values.length != inputCount + optionCount + scalarCount || !Nd4j.getEnvironment().isCPU()) {
+            return null;
+        }
+        INDArray first = (INDArray) values[0];
+        long[] shape = first.shape();
+        long length = first.length();
+        if (first.dataType() != DataType.FLOAT || length == 0 || length > Integer.MAX_VALUE - BLOCK) {
+            return null;
+        }
+        // every register's value: a float buffer (a tensor of the loop's shape) or a single float
+        FloatBuffer[] tensors = new FloatBuffer[registerCount()];
+        float[] scalars = new float[registerCount()];
+        for (int i = 0; i < inputCount + optionCount; i++) {
+            INDArray v = (INDArray) values[i];
+            if (v.dataType() != DataType.FLOAT) {
+                return null;
+            }
+            if (Arrays.equals(v.shape(), shape)) {
+                tensors[i] = buffer(v);
+            } else if (i >= inputCount && v.length() == 1 && v.rank() <= shape.length) {
+                scalars[i] = v.getFloat(0);
+            } else {
+                return null; // a broadcast the general path handles
+            }
+        }
+        boolean[] flags = new boolean[registerCount()];
+        for (int i = 0; i < scalarCount; i++) {
+            Object v = values[inputCount + optionCount + i];
+            if (v instanceof Boolean flag) {
+                flags[inputCount + optionCount + i] = flag;
+            } else {
+                scalars[inputCount + optionCount + i] = ((Number) v).floatValue();
+            }
+        }
+        int seedRegister = inputCount + optionCount + scalarCount;
+        if (wantGradients) {
+            if (reduction == Reduction.NONE) {
+                if (gradOutput.dataType() != DataType.FLOAT || !Arrays.equals(gradOutput.shape(), shape)) {
+                    return null;
+                }
+                tensors[seedRegister] = buffer(gradOutput);
+            } else {
+                if (gradOutput.length() != 1) {
+                    return null;
+                }
+                scalars[seedRegister] = (float) (reduction == Reduction.SUM ? gradOutput.getDouble(0) : gradOutput.getDouble(0) / denominator(reduction, first));
+            }
+        }
+        System.arraycopy(constants, 0, scalars, constantBase(), constants.length);
+
+        // which registers this call needs, with the ?: resolved and "no gradient" propagated
+        Plan plan = new Plan(registerCount());
+        int lossRegister = wantLoss ? plan.resolve(loss, flags) : ABSENT;
+        int[] gradientRegisters = new int[gradients.length];
+        Arrays.fill(gradientRegisters, ABSENT);
+        for (int i = 0; i < gradients.length; i++) {
+            if (wantGradients && gradients[i] != ABSENT && i < gradientCount) {
+                gradientRegisters[i] = plan.resolve(gradients[i], flags);
+            }
+        }
+        boolean sum = wantLoss && reduction != Reduction.NONE;
+        INDArray lossTensor = wantLoss && !sum ? Nd4j.createUninitialized(DataType.FLOAT, shape) : null;
+        INDArray[] gradientTensors = new INDArray[gradients.length];
+        List<int[]> stores = new ArrayList<>();
+        List<FloatBuffer> storeBuffers = new ArrayList<>();
+        if (lossTensor != null) {
+            stores.add(new int[] {lossRegister});
+            storeBuffers.add(output(lossTensor));
+        }
+        for (int i = 0; i < gradients.length; i++) {
+            if (wantGradients && gradients[i] != ABSENT && i < gradientCount) {
+                if (gradientRegisters[i] == ABSENT) {
+                    gradientTensors[i] = Nd4j.zeros(DataType.FLOAT, shape); // no path gave a gradient
+                } else {
+                    gradientTensors[i] = Nd4j.createUninitialized(DataType.FLOAT, shape);
+                    stores.add(new int[] {gradientRegisters[i]});
+                    storeBuffers.add(output(gradientTensors[i]));
+                }
+            }
+        }
+        Execution execution = new Execution(plan.order(), tensors, scalars, sum ? lossRegister : ABSENT,
+                stores.stream().mapToInt(s -> s[0]).toArray(), storeBuffers.toArray(new FloatBuffer[0]), registerCount());
+        double total = Workers.run(execution, (int) length);
+        INDArray value = null;
+        if (wantLoss) {
+            value = sum ? Nd4j.scalar(DataType.FLOAT, total / (reduction == Reduction.SUM ? 1.0 : denominator(reduction, first)))
+                    : lossTensor;
+        }
+        return new LossAndGradients(value, gradientTensors);
+    }
+
+    private static double denominator(Reduction reduction, INDArray first) {
+        if (reduction == Reduction.BATCHMEAN) {
+            return first.rank() == 0 ? 1 : first.size(0);
+        }
+        return first.length();
+    }
+
+    /** The array's elements in c order, as a float buffer: the array's own when it is plain c-order, else a copy's. */
+    private static FloatBuffer buffer(INDArray a) {
+        return (isPlainC(a) ? a : a.dup('c')).data().asNioFloat();
+    }
+
+    /** A fresh result array and its buffer, which the program writes. */
+    private static FloatBuffer output(INDArray fresh) {
+        if (!isPlainC(fresh)) {
+            throw new IllegalStateException("a new array is not plain c-order: " + fresh.shapeInfoToString());
+        }
+        return fresh.data().asNioFloat();
+    }
+
+    /** Whether element i of the array is element i of its buffer (c order, no offset; size-1 dims may have any stride). */
+    private static boolean isPlainC(INDArray a) {
+        if (a.offset() != 0 || a.data().length() < a.length()) {
+            return false;
+        }
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && stride[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+    /** Resolves ?: and "no gradient" for one call, and lists the steps to run in order. */
+    private final class Plan {
+        private final int[] resolved;
+        private final boolean[] done;
+        private final List<int[]> order = new ArrayList<>();
+        private int next;
+
+        Plan(int registers) {
+            resolved = new int[registers + steps.size()]; // room for negations that "no gradient" minus x needs
+            done = new boolean[resolved.length];
+            next = registers;
+        }
+
+        /** The register holding r's value in this call, or ABSENT; computes what it needs first. */
+        int resolve(int r, boolean[] flags) {
+            if (r == ABSENT || r < stepBase()) {
+                return r;
+            }
+            if (done[r]) {
+                return resolved[r];
+            }
+            Step s = steps.get(r - stepBase());
+            int result;
+            if (s.op() == null) {
+                result = resolve(flags[s.flag()] ? s.args()[0] : s.args()[1], flags);
+            } else {
+                int[] args = new int[s.args().length];
+                for (int i = 0; i < args.length; i++) {
+                    args[i] = resolve(s.args()[i], flags);
+                }
+                result = absentRule(s.op(), r, args);
+            }
+            done[r] = true;
+            resolved[r] = result;
+            return result;
+        }
+
+        /** Kernels' rules for null: x + none = x, none - x = -x, where(c, tensor, none) has 0 for none; otherwise none. */
+        private int absentRule(PointwiseOp op, int r, int[] args) {
+            boolean anyAbsent = Arrays.stream(args).anyMatch(a -> a == ABSENT);
+            if (!anyAbsent) {
+                order.add(new int[] {op.ordinal(), r, arg(args, 0), arg(args, 1), arg(args, 2)});
+                return r;
+            }
+            switch (op) {
+                case ADD:
+                    return args[0] == ABSENT ? args[1] : args[0];
+                case SUB:
+                    if (args[0] == ABSENT && args[1] != ABSENT) {
+                        int negated = next++;
+                        order.add(new int[] {PointwiseOp.NEG.ordinal(), negated, args[1], args[1], args[1]});
+                        return negated;
+                    }
+                    return args[0];
+                case WHERE:
+                    int present = args[1] == ABSENT ? args[2] : args[1];
+                    if (args[0] == ABSENT || present == ABSENT || isNumber(present)) {
+                        return ABSENT; // Kernels.where(cond, number, null) is null, as is where(cond, null, null)
+                    }
+                    int zero = zeroConstant();
+                    order.add(new int[] {op.ordinal(), r, args[0], args[1] == ABSENT ? zero : args[1], args[2] == ABSENT ? zero : args[2]});
+                    return r;
+                default:
+                    return ABSENT;
+            }
+        }
+
+        /** A Java number of the DSL (a literal or a scalar value), not a tensor. */
+        private boolean isNumber(int r) {
+            return r >= inputCount + optionCount && r < stepBase() && r != seed;
+        }
+
+        private int zeroConstant() {
+            Integer zero = registers.get("0.0");
+            if (zero == null) {
+                throw new IllegalStateException(lossName + ": a pointwise program with where() over gradients needs the constant 0.0");
+            }
+            return zero;
+        }
+
+        private int arg(int[] args, int i) {
+            return i < args.length ? args[i] : args[0];
+        }
+
+        List<int[]> order() {
+            return order;
+        }
+    }
+
+    /** One call's work: the steps, where each register's value comes from, and where results go. */
+    record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int sumRegister, int[] storeRegisters,
+            FloatBuffer[] storeBuffers, int registers) {
+
+        /** Runs elements [from, to) and returns the sum of the loss over them (0 when not summed). */
+        double run(int from, int to, float[][] regs, float[] tmp) {
+            for (int r = 0; r < tensors.length; r++) {
+                if (tensors[r] == null && r < scalars.length) {
+                    Arrays.fill(regs[r], scalars[r]);
+                }
+            }
+            PointwiseOp[] ops = PointwiseOp.values();
+            double total = 0;
+            for (int start = from; start < to; start += BLOCK) {
+                int n = Math.min(BLOCK, to - start);
+                for (int r = 0; r < tensors.length; r++) {
+                    if (tensors[r] != null) {
+                        tensors[r].get(start, regs[r], 0, n);
+                    }
+                }
+                for (int[] s : order) {
+                    ops[s[0]].apply(regs[s[1]], regs[s[2]], regs[s[3]], regs[s[4]], tmp, n);
+                }
+                if (sumRegister != ABSENT) {
+                    total += BlockMath.get().sum(regs[sumRegister], n);
+                }
+                for (int k = 0; k < storeRegisters.length; k++) {
+                    storeBuffers[k].put(start, regs[storeRegisters[k]], 0, n);
+                }
+            }
+            return total;
+        }
+
+        int registerSlots() {
+            int max = registers;
+            for (int[] s : order) {
+                max = Math.max(max, s[1] + 1);
+            }
+            return max;
+        }
+    }
+
+    // ---------------------------------------------------------------- building
+
+    /** Builds a program step by step; names are the generated code's locals, numbers are constants. */
+    public static final class Builder {
+        private final String lossName;
+        private final List<String> inputs = new ArrayList<>();
+        private final List<String> options = new ArrayList<>();
+        private final List<String> scalars = new ArrayList<>();
+        private final List<Float> constants = new ArrayList<>();
+        private final List<Step> steps = new ArrayList<>();
+        private final Map<String, Integer> registers = new HashMap<>();
+        private final List<Object[]> pending = new ArrayList<>();
+        private String seedName;
+        private int seed;
+        private int loss = ABSENT;
+        private int[] gradients = new int[0];
+        private String lossName_;
+        private final List<String[]> gradientNames = new ArrayList<>();
+
+        private Builder(String lossName) {
+            this.lossName = lossName;
+        }
+
+        /** The loss's tensor inputs, each of the loop's shape, in the order the calls pass them. */
+        public Builder inputs(String... names) {
+            inputs.addAll(List.of(names));
+            return this;
+        }
+
+        /** Tensor options, passed after the inputs: of the inputs' shape, or single values. */
+        public Builder options(String... names) {
+            options.addAll(List.of(names));
+            return this;
+        }
+
+        /** Numbers and booleans (a ?:'s condition), passed after the tensor options. */
+        public Builder scalars(String... names) {
+            scalars.addAll(List.of(names));
+            return this;
+        }
+
+        /** The name of the seed: d reduced loss / d unreduced loss, which the program computes from gradOutput. */
+        public Builder seed(String name) {
+            seedName = name;
+            return this;
+        }
+
+        /** {@code name = op(args)}; an argument is an earlier name or a number. */
+        public Builder step(String name, PointwiseOp op, String... args) {
+            if (args.length != op.arity()) {
+                throw new IllegalArgumentException(lossName + ": " + op + " takes " + op.arity() + " arguments, not " + args.length);
+            }
+            pending.add(new Object[] {name, op, args});
+            return this;
+        }
+
+        /** {@code name = flag ? ifTrue : ifFalse}, flag one of the scalars; {@code "none"} is "no gradient". */
+        public Builder choose(String name, String flag, String ifTrue, String ifFalse) {
+            pending.add(new Object[] {name, null, new String[] {ifTrue, ifFalse}, flag});
+            return this;
+        }
+
+        /** The unreduced loss. */
+        public Builder loss(String name) {
+            lossName_ = name;
+            return this;
+        }
+
+        /** The gradient of {@code input}; inputs without one are left out. */
+        public Builder gradient(String input, String name) {
+            gradientNames.add(new String[] {input, name});
+            return this;
+        }
+
+        public PointwiseProgram build() {
+            List<String> values = new ArrayList<>(inputs);
+            values.addAll(options);
+            values.addAll(scalars);
+            for (int i = 0; i < values.size(); i++) {
+                registers.put(values.get(i), i);
+            }
+            seed = values.size();
+            if (seedName != null) {
+                registers.put(seedName, seed);
+            }
+            // constants: every number argument, and 0.0 (where() fills "no gradient" with it)
+            List<String> numbers = new ArrayList<>(List.of("0.0"));
+            for (Object[] p : pending) {
+                for (String a : (String[]) p[2]) {
+                    if (!registers.containsKey(a) && isNumber(a) && !numbers.contains(a)) {
+                        numbers.add(a);
+                    }
+                }
+            }
+            int base = seed + 1;
+            for (String number : numbers) {
+                registers.put(number, base + constants.size());
+                constants.add(Float.parseFloat(number));
+            }
+            int stepBase = base + constants.size();
+            for (Object[] p : pending) {
+                String name = (String) p[0];
+                String[] names = (String[]) p[2];
+                int[] args = new int[names.length];
+                for (int i = 0; i < names.length; i++) {
+                    args[i] = register(names[i]);
+                }
+                int flag = p[1] == null ? register((String) p[3]) : ABSENT;
+                if (registers.containsKey(name)) {
+                    throw new IllegalArgumentException(lossName + ": " + name + " is defined twice");
+                }
+                registers.put(name, stepBase + steps.size());
+                steps.add(new Step(name, (PointwiseOp) p[1], args, flag));
+            }
+            loss = lossName_ == null ? ABSENT : register(lossName_);
+            gradients = new int[inputs.size()];
+            Arrays.fill(gradients, ABSENT);
+            for (String[] g : gradientNames) {
+                int input = inputs.indexOf(g[0]);
+                if (input < 0) {
+                    throw new IllegalArgumentException(lossName + ": " + g[0] + " is not an input");
+                }
+                gradients[input] = register(g[1]);
+            }
+            return new PointwiseProgram(this);
+        }
+
+        private int register(String name) {
+            if ("none".equals(name)) {
+                return ABSENT;
+            }
+            Integer r = registers.get(name);
+            if (r == null) {
+                throw new IllegalArgumentException(lossName + ": " + name + " is used before it is defined");
+            }
+            return r;
+        }
+
+        private static boolean isNumber(String s) {
+            try {
+                Float.parseFloat(s);
+                return !s.isEmpty() && (Character.isDigit(s.charAt(0)) || s.charAt(0) == '-' || s.charAt(0) == '.');
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return lossName + " pointwise program: " + steps.size() + " steps";
+    }
+}

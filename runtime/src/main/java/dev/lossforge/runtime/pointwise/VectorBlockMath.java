@@ -1,0 +1,59 @@
+package dev.lossforge.runtime.pointwise;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link BlockMath} on the Vector API: HotSpot compiles {@code lanewise(EXP)} and friends to SIMD routines
+ * (Intel SVML on x86-64). Loaded by name only when {@code jdk.incubator.vector} is in the boot layer.
+ */
+final class VectorBlockMath extends BlockMath {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+    // one loop per function: HotSpot emits the SIMD routine only when the operator is a constant at the call
+
+    @Override
+    void exp(float[] a, float[] out, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, a, i).lanewise(VectorOperators.EXP).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = (float) Math.exp(a[i]);
+    }
+
+    @Override
+    void log(float[] a, float[] out, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, a, i).lanewise(VectorOperators.LOG).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = (float) Math.log(a[i]);
+    }
+
+    @Override
+    void log1p(float[] a, float[] out, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, a, i).lanewise(VectorOperators.LOG1P).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = (float) Math.log1p(a[i]);
+    }
+
+    @Override
+    double sum(float[] a, int n) {
+        FloatVector lanes = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            lanes = lanes.add(FloatVector.fromArray(SPECIES, a, i));
+        }
+        double total = 0;
+        for (int lane = 0; lane < SPECIES.length(); lane++) {
+            total += lanes.lane(lane);
+        }
+        for (; i < n; i++) {
+            total += a[i];
+        }
+        return total;
+    }
+}

@@ -1,0 +1,266 @@
+package dev.lossforge.runtime.pointwise;
+
+import static dev.lossforge.runtime.pointwise.PointwiseOp.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lossforge.LossAndGradients;
+import dev.lossforge.Reduction;
+import dev.lossforge.runtime.Kernels;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+class PointwiseProgramTest {
+    /** MSE: (x - t)^2 with d/dx = g * 2 (x - t), d/dt = -d/dx. */
+    private static final PointwiseProgram MSE = PointwiseProgram.builder("MSE")
+            .inputs("input", "target").seed("gradLoss")
+            .step("sub", SUB, "input", "target")
+            .step("square", SQUARE, "sub")
+            .step("mul", MUL, "sub", "2.0")
+            .step("gradInput", MUL, "gradLoss", "mul")
+            .step("gradTarget", NEG, "gradInput")
+            .loss("square").gradient("input", "gradInput").gradient("target", "gradTarget")
+            .build();
+
+    /** flag ? x * y : x, where the gradient of y is "no gradient" when the flag is off. */
+    private static final PointwiseProgram CHOOSE = PointwiseProgram.builder("Choose")
+            .inputs("x", "y").scalars("flag").seed("g")
+            .step("xy", MUL, "x", "y")
+            .choose("value", "flag", "xy", "x")
+            .step("gy", MUL, "g", "x")
+            .choose("gradXy", "flag", "g", "none")
+            .choose("gradX0", "flag", "none", "g")
+            .step("gx1", MUL, "gradXy", "y")
+            .step("gradX", ADD, "gx1", "gradX0")
+            .step("gradY", MUL, "gradXy", "x")
+            .loss("value").gradient("x", "gradX").gradient("y", "gradY")
+            .build();
+
+    private static INDArray random(long seed, long... shape) {
+        Nd4j.getRandom().setSeed(seed);
+        return Nd4j.randn(DataType.FLOAT, shape);
+    }
+
+    @Test
+    void mseMatchesTheNd4jKernelsForEveryReduction() {
+        for (long[] shape : new long[][] {{3, 5}, {70_001}, {300, 1000}}) {
+            INDArray x = random(1, shape);
+            INDArray t = random(2, shape);
+            INDArray x0 = x.dup();
+            INDArray sq = Kernels.square(Kernels.sub(x, t));
+            double sum = 0;
+            for (float v : sq.data().asFloat()) {
+                sum += v;
+            }
+            INDArray mean = MSE.forward(Reduction.MEAN, x, t);
+            assertEquals(sum / x.length(), mean.getDouble(0), 1e-5 * Math.abs(sum / x.length()));
+            assertEquals(sum, MSE.forward(Reduction.SUM, x, t).getDouble(0), 1e-5 * Math.abs(sum));
+            assertEquals(sq, MSE.forward(Reduction.NONE, x, t));
+            LossAndGradients both = MSE.forwardBackward(Reduction.MEAN, Nd4j.scalar(2f), x, t);
+            INDArray expected = Kernels.sub(x, t).mul(4.0 / x.length());
+            assertTrue(expected.equalsWithEps(both.gradients()[0], 1e-6), "gradient");
+            assertEquals(expected.neg(), both.gradients()[1]);
+            assertEquals(x0, x, "the input is not modified");
+        }
+    }
+
+    @Test
+    void seedOfReductionNoneIsTheGradOutputTensor() {
+        INDArray x = random(3, 4, 6);
+        INDArray t = random(4, 4, 6);
+        INDArray g = random(5, 4, 6);
+        INDArray[] grads = MSE.backward(Reduction.NONE, g, x, t);
+        assertTrue(g.mul(Kernels.sub(x, t)).mul(2.0).equalsWithEps(grads[0], 1e-6));
+        assertNull(MSE.backward(Reduction.NONE, random(5, 6, 4), x, t), "a gradOutput of another shape is left to the general path");
+    }
+
+    @Test
+    void firstGradientOnlyLeavesTheOthersNull() {
+        INDArray x = random(3, 4, 6);
+        LossAndGradients r = MSE.forwardAndFirstGradient(Reduction.SUM, Nd4j.scalar(1f), x, random(4, 4, 6));
+        assertNotNull(r.gradients()[0]);
+        assertNull(r.gradients()[1]);
+    }
+
+    @Test
+    void viewsAndOtherOrdersGiveTheSameBits() {
+        INDArray x = random(6, 200, 300);
+        INDArray t = random(7, 200, 300);
+        INDArray plain = MSE.forward(Reduction.MEAN, x, t);
+        assertEquals(plain, MSE.forward(Reduction.MEAN, x.dup('f'), t));
+        INDArray big = random(8, 210, 310);
+        big.get(NDArrayIndex.interval(5, 205), NDArrayIndex.interval(3, 303)).assign(x);
+        INDArray view = big.get(NDArrayIndex.interval(5, 205), NDArrayIndex.interval(3, 303));
+        assertEquals(plain, MSE.forward(Reduction.MEAN, view, t));
+        INDArray transposedView = x.transpose().dup().transpose();
+        assertEquals(plain, MSE.forward(Reduction.MEAN, transposedView, t));
+    }
+
+    @Test
+    void notApplicableCasesReturnNull() {
+        assertNull(MSE.forward(Reduction.MEAN, random(1, 3, 4).castTo(DataType.DOUBLE), random(2, 3, 4).castTo(DataType.DOUBLE)));
+        assertNull(MSE.forward(Reduction.MEAN, random(1, 3, 4), random(2, 4)), "broadcasting is left to the general path");
+        assertNull(MSE.forward(Reduction.MEAN, Nd4j.create(DataType.FLOAT, 0, 4), Nd4j.create(DataType.FLOAT, 0, 4)));
+        assertNull(MSE.backward(Reduction.MEAN, random(1, 2), random(1, 3, 4), random(2, 3, 4)), "a gradOutput that is not a scalar");
+    }
+
+    @Test
+    void chooseRunsTheBranchTakenAndNoGradientFollowsKernelsRules() {
+        INDArray x = random(9, 5, 7);
+        INDArray y = random(10, 5, 7);
+        LossAndGradients on = CHOOSE.forwardBackward(Reduction.NONE, Nd4j.ones(DataType.FLOAT, 5, 7), x, y, true);
+        assertEquals(x.mul(y), on.loss());
+        assertEquals(y, on.gradients()[0]);
+        assertEquals(x, on.gradients()[1]);
+        LossAndGradients off = CHOOSE.forwardBackward(Reduction.NONE, Nd4j.ones(DataType.FLOAT, 5, 7), x, y, false);
+        assertEquals(x, off.loss());
+        assertEquals(Nd4j.ones(DataType.FLOAT, 5, 7), off.gradients()[0]);
+        assertEquals(Nd4j.zeros(DataType.FLOAT, 5, 7), off.gradients()[1], "no path gave y a gradient: zeros");
+    }
+
+    @Test
+    void tensorOptionsMayBeSingleValues() {
+        PointwiseProgram weighted = PointwiseProgram.builder("Weighted").inputs("x").options("w").seed("g")
+                .step("value", MUL, "x", "w").step("gradX", MUL, "g", "w")
+                .loss("value").gradient("x", "gradX").build();
+        INDArray x = random(11, 3, 4);
+        assertEquals(x.mul(3.0), weighted.forward(Reduction.NONE, x, Nd4j.scalar(3f)));
+        assertEquals(x.mul(3.0), weighted.forward(Reduction.NONE, x, Nd4j.valueArrayOf(new long[] {1, 1}, 3f)));
+        INDArray w = random(12, 3, 4);
+        assertEquals(x.mul(w), weighted.forward(Reduction.NONE, x, w));
+        assertNull(weighted.forward(Reduction.NONE, x, random(12, 4)), "a [C] weight broadcast over rows: the general path");
+    }
+
+    /** Every op against its Kernels twin, on ordinary and special values (NaN, infinities, zeros, extremes). */
+    @Test
+    void everyOpMatchesKernels() {
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1f, -1f, 0.5f, 1e-30f, -1e-30f,
+                20f, 21f, -20f, 88f, -88f, 100f, -100f, 1e4f, -1e4f, 0.999f, 1e-7f, 2f, -2f};
+        int n = 2000;
+        float[] a = new float[n];
+        float[] b = new float[n];
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < n; i++) {
+            a[i] = i < special.length * special.length ? special[i % special.length] : (float) random.nextGaussian() * 5;
+            b[i] = i < special.length * special.length ? special[i / special.length] : (float) random.nextGaussian() * 5;
+        }
+        float[] probabilities = new float[n];
+        for (int i = 0; i < n; i++) {
+            probabilities[i] = i < special.length ? Math.abs(special[i]) % 1f : random.nextFloat();
+        }
+        INDArray ax = Nd4j.createFromArray(a);
+        INDArray bx = Nd4j.createFromArray(b);
+        INDArray px = Nd4j.createFromArray(probabilities);
+        check(ADD, Kernels.add(ax, bx), a, b);
+        check(SUB, Kernels.sub(ax, bx), a, b);
+        check(MUL, Kernels.mul(ax, bx), a, b);
+        check(DIV, Kernels.div(ax, bx), a, b);
+        check(NEG, Kernels.neg(ax), a);
+        check(EXP, Kernels.exp(ax), a);
+        check(LOG, Kernels.log(ax), a);
+        check(LOG1P, Kernels.log1p(ax), a);
+        check(SQRT, Kernels.sqrt(ax), a);
+        check(SQUARE, Kernels.square(ax), a);
+        check(ABS, Kernels.abs(ax), a);
+        check(SIGMOID, Kernels.sigmoid(ax), a);
+        check(LOG_SIGMOID, Kernels.logSigmoid(ax), a);
+        INDArray softplus = Kernels.softplus(ax);
+        for (int i = 0; i < n; i++) {
+            if (Float.isNaN(a[i])) {
+                softplus.putScalar(i, Float.NaN); // PyTorch's softplus(NaN) is NaN; ND4J's min(NaN, 20) drops the NaN
+            }
+        }
+        check(SOFTPLUS, softplus, a);
+        check(GT, Kernels.gt(ax, bx), a, b);
+        check(GE, Kernels.ge(ax, bx), a, b);
+        check(LT, Kernels.lt(ax, bx), a, b);
+        check(LE, Kernels.le(ax, bx), a, b);
+        check(EQ, Kernels.eq(ax, bx), a, b);
+        check(NE, Kernels.ne(ax, bx), a, b);
+        check(RSUB_ONE, Kernels.rsub(1.0, ax), a);
+        check(WHERE, Kernels.where(ax, bx, ax), a, b, a);
+        check(BINARY_CROSS_ENTROPY, Kernels.binaryCrossEntropy(px, bx), probabilities, b);
+        check(BCE_GRAD_INPUT, Kernels.binaryCrossEntropyGradInput(px, bx), probabilities, b);
+        check(BCE_GRAD_TARGET, Kernels.binaryCrossEntropyGradTarget(px, bx), probabilities, b);
+        float[] beta = new float[n];
+        java.util.Arrays.fill(beta, 1.5f);
+        check(SMOOTH_L1, Kernels.smoothL1(ax, bx, 1.5), a, b, beta);
+        check(SMOOTH_L1_GRAD_INPUT, Kernels.smoothL1GradInput(ax, bx, 1.5), a, b, beta);
+        check(HUBER, Kernels.huber(ax, bx, 1.5), a, b, beta);
+        check(HUBER_GRAD_INPUT, Kernels.huberGradInput(ax, bx, 1.5), a, b, beta);
+        java.util.Arrays.fill(beta, 0f);
+        check(SMOOTH_L1_GRAD_INPUT, Kernels.smoothL1GradInput(ax, bx, 0.0), a, b, beta);
+        // PyTorch's NaN rules, where ND4J's scalar max/min drop the NaN: checked against Math directly
+        float[] out = new float[n];
+        RELU.apply(out, a, null, null, new float[n], n);
+        CLAMP_MIN.apply(out, a, filled(n, -1f), null, new float[n], n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Math.max(a[i], -1f), out[i], "clampMin(" + a[i] + ")");
+        }
+        SIGN.apply(out, a, null, null, new float[n], n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.isNaN(a[i]) ? 0f : Math.signum(a[i]) + 0f, out[i] + 0f, "sign(" + a[i] + ")");
+        }
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] out = new float[n];
+        java.util.Arrays.fill(out, v);
+        return out;
+    }
+
+    /** The op's block result against the kernel's: same NaN/infinity pattern, else within 2e-6 relative. */
+    private static void check(PointwiseOp op, INDArray expected, float[]... args) {
+        int n = args[0].length;
+        float[] out = new float[n];
+        op.apply(out, args[0], args.length > 1 ? args[1] : null, args.length > 2 ? args[2] : null, new float[n], n);
+        float[] want = expected.castTo(DataType.FLOAT).data().asFloat();
+        for (int i = 0; i < n; i++) {
+            String what = op + "(" + args[0][i] + (args.length > 1 ? ", " + args[1][i] : "") + ")";
+            if (Float.isNaN(want[i]) || Float.isInfinite(want[i])) {
+                assertEquals(want[i], out[i], what);
+            } else {
+                assertEquals(want[i], out[i], 2e-6 * Math.max(1.0, Math.abs(want[i])), what);
+            }
+        }
+    }
+
+    @Test
+    void scalarAndVectorMathAgree() {
+        BlockMath scalar = new BlockMath.Scalar();
+        BlockMath used = BlockMath.get();
+        int n = 1500;
+        float[] a = new float[n];
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (random.nextGaussian() * 30);
+        }
+        a[0] = Float.NaN;
+        a[1] = Float.POSITIVE_INFINITY;
+        a[2] = Float.NEGATIVE_INFINITY;
+        a[3] = -1f;
+        float[] x = new float[n];
+        float[] y = new float[n];
+        for (String f : new String[] {"exp", "log", "log1p"}) {
+            switch (f) {
+                case "exp": scalar.exp(a, x, n); used.exp(a, y, n); break;
+                case "log": scalar.log(a, x, n); used.log(a, y, n); break;
+                default: scalar.log1p(a, x, n); used.log1p(a, y, n);
+            }
+            for (int i = 0; i < n; i++) {
+                float ulp = Math.ulp(x[i]);
+                assertTrue(Float.compare(x[i], y[i]) == 0 || Math.abs(x[i] - y[i]) <= 2 * ulp, f + "(" + a[i] + "): " + x[i] + " vs " + y[i]);
+            }
+        }
+        assertEquals(scalar.sum(a, n), used.sum(a, n), "NaN sums");
+        float[] finite = java.util.Arrays.copyOfRange(a, 4, n);
+        assertEquals(scalar.sum(finite, n - 4), used.sum(finite, n - 4), 1e-4 * n);
+        System.out.println("BlockMath: " + (BlockMath.vectorised() ? "Vector API" : "scalar"));
+    }
+}
