@@ -10,6 +10,8 @@ import dev.lossforge.runtime.Kernels;
 import dev.lossforge.runtime.Options;
 import dev.lossforge.runtime.Reductions;
 import dev.lossforge.runtime.ShapeBinder;
+import dev.lossforge.runtime.pointwise.PointwiseOp;
+import dev.lossforge.runtime.pointwise.PointwiseProgram;
 import dev.lossforge.shape.ShapeSpec;
 import java.io.Serializable;
 import java.util.Collections;
@@ -52,6 +54,27 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
 
     private static final ShapeSpec TARGET_SHAPE = ShapeSpec.parse("*d");
 
+    /**
+     * The loss and its gradients in one pass over the inputs: the fused CPU path of float32 calls.
+     */
+    private static final PointwiseProgram PROGRAM = PointwiseProgram.builder(NAME)
+            .inputs("input", "target")
+            .seed("gradLoss")
+            .step("mul", PointwiseOp.MUL, "input", "target")  // input.mul(target)
+            .step("neg", PointwiseOp.NEG, "mul")  // input.mul(target).neg()
+            .step("softplus", PointwiseOp.SOFTPLUS, "neg")  // softplus(input.mul(target).neg())
+            .step("gt", PointwiseOp.GT, "neg", "20.0")
+            .step("sigmoid", PointwiseOp.SIGMOID, "neg")
+            .step("mul_", PointwiseOp.MUL, "gradLoss", "sigmoid")
+            .step("gradNeg", PointwiseOp.WHERE, "gt", "gradLoss", "mul_")  // d loss / d input.mul(target).neg()
+            .step("gradMul", PointwiseOp.NEG, "gradNeg")  // d loss / d input.mul(target)
+            .step("gradInput", PointwiseOp.MUL, "gradMul", "target")  // d loss / d input
+            .step("gradTarget", PointwiseOp.MUL, "gradMul", "input")  // d loss / d target
+            .loss("softplus")
+            .gradient("input", "gradInput")
+            .gradient("target", "gradTarget")
+            .build();
+
     private final Reduction reduction;
 
     /**
@@ -74,6 +97,11 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
+        // float32 on the CPU: one fused pass (PROGRAM); null when it does not apply
+        INDArray fused = PROGRAM.forward(reduction, input, target);
+        if (fused != null) {
+            return Checks.resultLike(fused, inputs[0]);
+        }
         // input.mul(target)
         INDArray mul = Kernels.mul(input, target);
         // input.mul(target).neg()
@@ -89,6 +117,11 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
+        // float32 on the CPU: one fused pass (PROGRAM); null when it does not apply
+        INDArray[] fused = PROGRAM.backward(reduction, gradOutput, input, target);
+        if (fused != null) {
+            return new INDArray[] {Checks.like(fused[0], inputs[0]), Checks.like(fused[1], inputs[1])};
+        }
         // input.mul(target)
         INDArray mul = Kernels.mul(input, target);
         // input.mul(target).neg()
@@ -122,6 +155,11 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
+        // float32 on the CPU: one fused pass (PROGRAM); null when it does not apply
+        LossAndGradients fused = PROGRAM.forwardBackward(reduction, gradOutput, input, target);
+        if (fused != null) {
+            return new LossAndGradients(Checks.resultLike(fused.loss(), inputs[0]), new INDArray[] {Checks.like(fused.gradients()[0], inputs[0]), Checks.like(fused.gradients()[1], inputs[1])});
+        }
         // input.mul(target)
         INDArray mul = Kernels.mul(input, target);
         // input.mul(target).neg()
@@ -156,6 +194,11 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
+        // float32 on the CPU: one fused pass (PROGRAM); null when it does not apply
+        LossAndGradients fused = PROGRAM.forwardAndFirstGradient(reduction, gradOutput, input, target);
+        if (fused != null) {
+            return new LossAndGradients(Checks.resultLike(fused.loss(), inputs[0]), new INDArray[] {Checks.like(fused.gradients()[0], inputs[0]), null});
+        }
         // input.mul(target)
         INDArray mul = Kernels.mul(input, target);
         // input.mul(target).neg()

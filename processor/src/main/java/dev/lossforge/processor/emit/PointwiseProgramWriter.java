@@ -76,6 +76,7 @@ final class PointwiseProgramWriter {
         for (Input in : model.inputs()) {
             names.put(in.node(), allocator.newName(in.name(), in.node()));
         }
+        java.util.Set<Node> outsideBranches = forwardOutsideBranches();
         for (Node n : Graph.topologicalOrder(roots())) {
             switch (n.op()) {
                 case INPUT:
@@ -106,7 +107,9 @@ final class PointwiseProgramWriter {
                         return false;
                     }
                     if (n.op().precondition() != null) {
-                        if (n.args().stream().anyMatch(a -> a.op() != Op.INPUT && a.op() != Op.OPTION_TENSOR && a.op() != Op.SCALAR)) {
+                        // checked up front on leaves, so never inside a ?: branch, which may not be taken
+                        if (!outsideBranches.contains(n)
+                                || n.args().stream().anyMatch(a -> a.op() != Op.INPUT && a.op() != Op.OPTION_TENSOR && a.op() != Op.SCALAR)) {
                             return false;
                         }
                         preconditions.add(n);
@@ -116,6 +119,19 @@ final class PointwiseProgramWriter {
             }
         }
         return true;
+    }
+
+    /** The forward nodes computed whatever the options: reachable from the loss without entering a ?: branch. */
+    private java.util.Set<Node> forwardOutsideBranches() {
+        java.util.Set<Node> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        java.util.ArrayDeque<Node> todo = new java.util.ArrayDeque<>(List.of(model.loss()));
+        while (!todo.isEmpty()) {
+            Node n = todo.pop();
+            if (seen.add(n) && n.op() != Op.CHOOSE) {
+                todo.addAll(n.args());
+            }
+        }
+        return seen;
     }
 
     /** A number stays a literal; another Java expression becomes a named run-time scalar. */
