@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -290,9 +291,12 @@ public final class Dl4jLoss implements ILossFunction {
         double scale = scale(p.minibatch);
         INDArray gradient = null;
         if (wantGradient) {
-            // backprop writes into its first argument (sigmoid, softmax, ...): give it a copy of the caller's array
+            // backprop writes into its first argument (sigmoid, softmax, ...): never the caller's array. The
+            // activated output is ours and no longer needed, so it takes the pre-activation again; identity
+            // writes nothing and returns eps itself.
             INDArray eps = dOutput.castTo(preOutput.dataType());
-            gradient = activationFn.backprop(preOutput.dup(), eps).getFirst();
+            INDArray in = isIdentity(activationFn) ? preOutput : p.output.assign(preOutput);
+            gradient = activationFn.backprop(in, eps).getFirst();
             if (scale != 1.0) {
                 gradient.muli(scale);
             }
@@ -337,8 +341,9 @@ public final class Dl4jLoss implements ILossFunction {
         warnOnLikelyMistake(activationFn);
         long rows = preOutput.size(0);
         long minibatch = minibatch(rows);
-        // getActivation works in place for most activations (and identity returns its argument): use a copy
-        INDArray output = activationFn.getActivation(preOutput.dup(), true);
+        // getActivation works in place for most activations: give it a copy. Identity returns its argument, and
+        // the loss never writes its inputs, so it takes the caller's array itself.
+        INDArray output = isIdentity(activationFn) ? preOutput : activationFn.getActivation(preOutput.dup(), true);
         INDArray target = target(labels, rows);
         if (mask == null) {
             return new Prepared(output, target, rows, minibatch, MaskKind.NONE, null, null);
@@ -405,9 +410,13 @@ public final class Dl4jLoss implements ILossFunction {
     private INDArray target(INDArray labels, long rows) {
         LossSignature.Input targetInput = loss.signature().inputs().get(1);
         if (targetInput.index() && labels.rank() == 2 && labels.size(1) == 1) {
-            return labels.dup('c').reshape(rows);
+            return labels.reshape(rows); // a view, or a copy when the layout needs one: the loss never writes it
         }
-        return labels.dup();
+        return labels;
+    }
+
+    private static boolean isIdentity(IActivation activationFn) {
+        return activationFn instanceof ActivationIdentity;
     }
 
     /**
