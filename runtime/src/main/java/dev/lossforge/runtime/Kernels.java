@@ -1,5 +1,6 @@
 package dev.lossforge.runtime;
 
+import dev.lossforge.runtime.fused.RowKernels;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -467,12 +468,40 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
+        if (axis == a.rank() - 1) {
+            INDArray fast = RowKernels.logSoftmax(a);
+            if (fast != null) {
+                return fast;
+            }
+        }
         // ND4J's own log_softmax op is wrong along dim 1 of rank-3 arrays (the golden tests show it): compose it
         INDArray max = a.max(true, axis);
         INDArray finiteMax = select(Transforms.abs(max, true).eq(Double.POSITIVE_INFINITY), Nd4j.zerosLike(max), max);
         INDArray shifted = sub(a, finiteMax);
         INDArray logSum = Transforms.log(Transforms.exp(shifted, true).sum(true, axis), false);
         return shifted.subi(logSum);
+    }
+
+    /**
+     * The gradient through {@code out = logSoftmax(x, dim)}: {@code g - exp(out) * sum(g, dim)}, in one row pass
+     * on the CPU (as PyTorch's {@code _log_softmax_backward_data}); null for no gradient.
+     */
+    public static INDArray logSoftmaxBackward(INDArray g, INDArray out, int dim) {
+        if (g == null) {
+            return null;
+        }
+        int axis = normalize(out.rank(), dim);
+        if (out.isEmpty()) {
+            return empty(out.shape(), out.dataType());
+        }
+        if (axis == out.rank() - 1) {
+            INDArray fast = RowKernels.logSoftmaxBackward(g, out);
+            if (fast != null) {
+                return fast;
+            }
+        }
+        INDArray total = g.sum(true, axis);
+        return g.sub(Transforms.exp(out, true).muli(expand(total, out.shape())));
     }
 
     public static INDArray softmax(INDArray a, int dim) {

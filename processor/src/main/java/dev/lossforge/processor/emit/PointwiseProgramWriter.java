@@ -11,7 +11,7 @@ import dev.lossforge.processor.ir.LossModel.Input;
 import dev.lossforge.processor.ir.LossModel.OptionParam;
 import dev.lossforge.processor.ir.Node;
 import dev.lossforge.processor.ir.Op;
-import dev.lossforge.runtime.pointwise.PointwiseOp;
+import dev.lossforge.runtime.fused.PointwiseOp;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -27,8 +27,8 @@ import javax.lang.model.element.Modifier;
  * reduction inside, indices, weights for MEAN or an unbatched form gets no program ({@link #of} gives null).
  */
 final class PointwiseProgramWriter {
-    static final ClassName PROGRAM = ClassName.get("dev.lossforge.runtime.pointwise", "PointwiseProgram");
-    static final ClassName POINTWISE_OP = ClassName.get("dev.lossforge.runtime.pointwise", "PointwiseOp");
+    static final ClassName PROGRAM = ClassName.get("dev.lossforge.runtime.fused", "PointwiseProgram");
+    static final ClassName POINTWISE_OP = ClassName.get("dev.lossforge.runtime.fused", "PointwiseOp");
 
     private final LossModel model;
     private final Differentiator.Result gradients;

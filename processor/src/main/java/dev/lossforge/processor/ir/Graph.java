@@ -111,6 +111,8 @@ public final class Graph {
 
     public Node sign(int[] dims, Node... args) { return op(Op.SIGN, dims, args); }
 
+    public Node logSoftmaxBackward(int[] dims, Node... args) { return op(Op.LOG_SOFTMAX_BACKWARD, dims, args); }
+
     public Node softmax(Node... args) { return op(Op.SOFTMAX, args); }
 
     public Node softmax(int[] dims, Node... args) { return op(Op.SOFTMAX, dims, args); }

@@ -115,9 +115,9 @@ public enum Op {
     /** g (expanded) * softmax(x, dim) */
     LOGSUMEXP("logsumexp", "Td", Op::reduce, "Kernels.logsumexp($0, $dim)",
             (b, out, g) -> new Node[] {b.mul(b.sumBackward(out.dims(), g, out.arg(0)), b.softmax(out.dims(), out.arg(0)))}),
-    /** g - softmax(x) * sum(g, dim) */
+    /** g - softmax(x) * sum(g, dim), one row kernel as PyTorch's _log_softmax_backward_data */
     LOG_SOFTMAX("logSoftmax", "Td", Op::sameWithDim, "Kernels.logSoftmax($0, $dim)",
-            (b, out, g) -> new Node[] {b.sub(g, b.mul(b.exp(out), b.sumBackward(out.dims(), b.sum(out.dims(), g), out.arg(0))))}),
+            (b, out, g) -> new Node[] {b.logSoftmaxBackward(out.dims(), g, out)}),
     /** out * (g - sum(g * out, dim)) */
     SOFTMAX("softmax", "Td", Op::sameWithDim, "Kernels.softmax($0, $dim)",
             (b, out, g) -> new Node[] {b.mul(out, b.sub(g, b.sumBackward(out.dims(), b.sum(out.dims(), b.mul(g, out)), out.arg(0))))}),
@@ -175,6 +175,7 @@ public enum Op {
     SIGN(null, "T", Op::same, "Kernels.sign($0)", null),
     RSUB_ONE(null, "T", Op::same, "Kernels.rsub(1.0, $0)", null),
     SUM_TO(null, "TT", null, "Kernels.sumTo($0, $1.shape())", null),
+    LOG_SOFTMAX_BACKWARD(null, "TT", null, "Kernels.logSoftmaxBackward($0, $1, $dim)", null),
     SUM_BACKWARD(null, "TT", null, "Kernels.expand(Kernels.unsqueeze($0, $1.shape()$dimsArg), $1.shape())", null),
     MEAN_BACKWARD(null, "TT", null, "Kernels.meanBackward($0, $1.shape()$dimsArg)", null),
     GATHER_BACKWARD(null, "TTIS", null, "Kernels.gatherBackward($0, $1.shape(), $dim, $2, (long) ($3))", null),

@@ -1,4 +1,4 @@
-package dev.lossforge.runtime.pointwise;
+package dev.lossforge.runtime.fused;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -55,5 +55,23 @@ final class VectorBlockMath extends BlockMath {
             total += a[i];
         }
         return total;
+    }
+
+    @Override
+    float max(float[] a, int n) {
+        int i = 0;
+        float m = a[0];
+        int bound = SPECIES.loopBound(n);
+        if (bound > 0) {
+            FloatVector lanes = FloatVector.fromArray(SPECIES, a, 0);
+            for (i = SPECIES.length(); i < bound; i += SPECIES.length()) {
+                lanes = lanes.max(FloatVector.fromArray(SPECIES, a, i));
+            }
+            for (int lane = 0; lane < SPECIES.length(); lane++) {
+                m = Math.max(m, lanes.lane(lane));
+            }
+        }
+        for (; i < n; i++) m = Math.max(m, a[i]);
+        return m;
     }
 }

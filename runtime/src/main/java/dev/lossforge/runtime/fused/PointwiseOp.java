@@ -1,4 +1,4 @@
-package dev.lossforge.runtime.pointwise;
+package dev.lossforge.runtime.fused;
 
 /**
  * The pointwise ops a {@link PointwiseProgram} runs, over blocks of {@link PointwiseProgram#BLOCK} floats that

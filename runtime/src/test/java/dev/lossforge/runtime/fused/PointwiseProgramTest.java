@@ -1,6 +1,6 @@
-package dev.lossforge.runtime.pointwise;
+package dev.lossforge.runtime.fused;
 
-import static dev.lossforge.runtime.pointwise.PointwiseOp.*;
+import static dev.lossforge.runtime.fused.PointwiseOp.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package dev.lossforge.runtime.pointwise;
+package dev.lossforge.runtime.fused;
 
 import dev.lossforge.LossAndGradients;
 import dev.lossforge.Reduction;
@@ -43,7 +43,7 @@ public final class PointwiseProgram {
     public static final int BLOCK = 1024;
     /** Elements per parallel task. */
     static final int TASK = 64 * BLOCK;
-    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("lossforge.fused", "true"));
+    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("lossforge.fused", "true"));
     /** A register that holds "no gradient" (the branch of a ?: not taken), as null does in Kernels. */
     static final int ABSENT = -1;
 
@@ -204,7 +204,12 @@ public final class PointwiseProgram {
         }
         Execution execution = new Execution(plan.order(), tensors, scalars, sum ? lossRegister : ABSENT,
                 stores.stream().mapToInt(s -> s[0]).toArray(), storeBuffers.toArray(new FloatBuffer[0]), registerCount());
-        double total = Workers.run(execution, (int) length);
+        int tasks = (int) ((length + TASK - 1) / TASK);
+        double total = Workers.run(tasks, t -> {
+            float[][] regs = Workers.blocks(execution.registerSlots() + 1, BLOCK);
+            int from = t * TASK;
+            return execution.run(from, (int) Math.min(length, (long) from + TASK), regs, regs[regs.length - 1]);
+        });
         INDArray value = null;
         if (wantLoss) {
             value = sum ? Nd4j.scalar(DataType.FLOAT, total / (reduction == Reduction.SUM ? 1.0 : denominator(reduction, first)))
@@ -221,12 +226,12 @@ public final class PointwiseProgram {
     }
 
     /** The array's elements in c order, as a float buffer: the array's own when it is plain c-order, else a copy's. */
-    private static FloatBuffer buffer(INDArray a) {
+    static FloatBuffer buffer(INDArray a) {
         return (isPlainC(a) ? a : a.dup('c')).data().asNioFloat();
     }
 
     /** A fresh result array and its buffer, which the program writes. */
-    private static FloatBuffer output(INDArray fresh) {
+    static FloatBuffer output(INDArray fresh) {
         if (!isPlainC(fresh)) {
             throw new IllegalStateException("a new array is not plain c-order: " + fresh.shapeInfoToString());
         }

@@ -1,4 +1,4 @@
-package dev.lossforge.runtime.pointwise;
+package dev.lossforge.runtime.fused;
 
 /**
  * exp, log, log1p and sums over float blocks. With {@code --add-modules jdk.incubator.vector} on the JVM these
@@ -26,6 +26,9 @@ abstract class BlockMath {
 
     /** The sum of a[0..n), accumulated in float lanes and returned as a double. */
     abstract double sum(float[] a, int n);
+
+    /** The largest of a[0..n) (n > 0); NaN when any is NaN, as {@link Math#max}. */
+    abstract float max(float[] a, int n);
 
     private static BlockMath choose() {
         if (!Boolean.parseBoolean(System.getProperty("lossforge.vector", "true"))
@@ -70,6 +73,13 @@ abstract class BlockMath {
             }
             for (; i < n; i++) s0 += a[i];
             return (s0 + s1) + (s2 + s3);
+        }
+
+        @Override
+        float max(float[] a, int n) {
+            float m = a[0];
+            for (int i = 1; i < n; i++) m = Math.max(m, a[i]);
+            return m;
         }
     }
 }

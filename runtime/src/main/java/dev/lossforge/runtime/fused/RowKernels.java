@@ -1,0 +1,94 @@
+package dev.lossforge.runtime.fused;
+
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Log-softmax and its backward over the last dim, as one read and one write of each row, with the exps on
+ * {@link BlockMath} and rows split into tasks on {@link Workers}: the CPU fast path of {@code Kernels.logSoftmax}
+ * and {@code Kernels.logSoftmaxBackward}. Each method returns null when it does not apply (not float32 on the
+ * CPU, empty, or a dim too large for a Java array), and the kernel runs its ND4J ops instead. Inputs that are
+ * not plain c-order are copied first, so every layout gives the same bits.
+ */
+public final class RowKernels {
+    private RowKernels() {
+    }
+
+    /** {@code (x - max) - log(sum(exp(x - max)))} per row of the last dim; an infinite max counts as 0, as in PyTorch. */
+    public static INDArray logSoftmax(INDArray x) {
+        if (!applies(x)) {
+            return null;
+        }
+        int width = (int) x.size(-1);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+        FloatBuffer in = PointwiseProgram.buffer(x);
+        FloatBuffer result = PointwiseProgram.output(out);
+        forEachRow(x.length() / width, width, (from, to) -> {
+            float[][] blocks = Workers.blocks(2, width);
+            float[] row = blocks[0];
+            float[] exps = blocks[1];
+            BlockMath math = BlockMath.get();
+            for (long r = from; r < to; r++) {
+                int start = (int) (r * width);
+                in.get(start, row, 0, width);
+                float max = math.max(row, width);
+                float shift = Float.isInfinite(max) ? 0f : max;
+                for (int i = 0; i < width; i++) row[i] -= shift;
+                math.exp(row, exps, width);
+                float logSum = (float) Math.log(math.sum(exps, width));
+                for (int i = 0; i < width; i++) row[i] -= logSum;
+                result.put(start, row, 0, width);
+            }
+        });
+        return out;
+    }
+
+    /** {@code g - exp(logSoftmax) * sum(g)} per row of the last dim: the gradient through a log-softmax. */
+    public static INDArray logSoftmaxBackward(INDArray g, INDArray logSoftmax) {
+        if (!applies(logSoftmax) || g.dataType() != DataType.FLOAT || !java.util.Arrays.equals(g.shape(), logSoftmax.shape())) {
+            return null;
+        }
+        int width = (int) g.size(-1);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, g.shape());
+        FloatBuffer grads = PointwiseProgram.buffer(g);
+        FloatBuffer logProbs = PointwiseProgram.buffer(logSoftmax);
+        FloatBuffer result = PointwiseProgram.output(out);
+        forEachRow(g.length() / width, width, (from, to) -> {
+            float[][] blocks = Workers.blocks(2, width);
+            float[] gRow = blocks[0];
+            float[] probs = blocks[1];
+            BlockMath math = BlockMath.get();
+            for (long r = from; r < to; r++) {
+                int start = (int) (r * width);
+                grads.get(start, gRow, 0, width);
+                logProbs.get(start, probs, 0, width);
+                float total = (float) math.sum(gRow, width);
+                math.exp(probs, probs, width);
+                for (int i = 0; i < width; i++) gRow[i] -= probs[i] * total;
+                result.put(start, gRow, 0, width);
+            }
+        });
+        return out;
+    }
+
+    private static boolean applies(INDArray x) {
+        return PointwiseProgram.ENABLED && x.dataType() == DataType.FLOAT && x.rank() > 0 && !x.isEmpty()
+                && x.length() <= Integer.MAX_VALUE - PointwiseProgram.BLOCK && Nd4j.getEnvironment().isCPU();
+    }
+
+    private interface RowRange {
+        void run(long from, long to);
+    }
+
+    /** Rows in tasks of about {@link PointwiseProgram#TASK} elements. */
+    private static void forEachRow(long rows, int width, RowRange body) {
+        long rowsPerTask = Math.max(1, PointwiseProgram.TASK / width);
+        int tasks = (int) ((rows + rowsPerTask - 1) / rowsPerTask);
+        Workers.run(tasks, t -> {
+            body.run(t * rowsPerTask, Math.min(rows, (t + 1) * rowsPerTask));
+            return 0.0;
+        });
+    }
+}
