@@ -46,7 +46,7 @@ if has jmh; then
   grep -E '^# (Run complete|Benchmark:)|ERROR|Exception' "$RESULTS"/jmh-*.log | tail -5 || true
 fi
 if has alloc; then
-  java -Xmx4g -cp "$JAR" dev.lossforge.bench.AllocationProbe "$RESULTS/alloc.json" 2>&1 \
+  java -Xmx4g --add-modules=jdk.incubator.vector -cp "$JAR" dev.lossforge.bench.AllocationProbe "$RESULTS/alloc.json" 2>&1 \
     | grep -v -E 'WARN|Added differentiated' > "$RESULTS/alloc.log"
 fi
 if has pytorch; then

@@ -1,5 +1,6 @@
 package dev.lossforge.runtime;
 
+import dev.lossforge.runtime.fused.RowKernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -107,9 +108,10 @@ public final class Checks {
         if (x.isEmpty()) {
             return;
         }
-        double min = x.minNumber().doubleValue();
-        double max = x.maxNumber().doubleValue();
-        boolean hasNaN = x.isNaN().any();
+        float[] range = RowKernels.range(x); // one pass on the CPU for float32
+        double min = range != null ? range[0] : x.minNumber().doubleValue();
+        double max = range != null ? range[1] : x.maxNumber().doubleValue();
+        boolean hasNaN = range != null ? Float.isNaN(range[0]) : x.isNaN().any();
         if (hasNaN || min < 0.0 || max > 1.0) {
             throw new IllegalArgumentException(loss + ": all elements of " + param + " should be between 0 and 1, found "
                     + (hasNaN ? "NaN" : (min < 0.0 ? min : max))

@@ -142,7 +142,12 @@ public final class LossWriter {
         }
         accessors(type);
         type.addType(builderType());
-        return JavaFile.builder(model.packageName(), type.build())
+        JavaFile.Builder file = JavaFile.builder(model.packageName(), type.build());
+        boolean anyProgram = variants.isEmpty() ? fused != null : variants.stream().anyMatch(v -> v.fused != null);
+        if (anyProgram) {
+            file.addStaticImport(PointwiseProgramWriter.POINTWISE_OP, "*");
+        }
+        return file
                 .skipJavaLangImports(true)
                 .indent("    ")
                 .build();

@@ -185,7 +185,8 @@ final class PointwiseProgramWriter {
                 init.add("\n.choose($S, $S, $S, $S)", names.get(n), scalarName(n.arg(0).text()), names.get(n.arg(1)), names.get(n.arg(2)));
             } else {
                 String args = n.args().stream().map(a -> CodeBlock.of("$S", names.get(a)).toString()).collect(Collectors.joining(", "));
-                init.add("\n.step($S, $T.$L, $L)", names.get(n), POINTWISE_OP, n.op().name(), args);
+                // the op's name written into the format, so that JavaPoet sees $T.NAME and uses the static import
+                init.add("\n.step($S, $T." + n.op().name() + ", $L)", names.get(n), POINTWISE_OP, args);
             }
             String comment = comment(n);
             if (comment != null) {

@@ -30,6 +30,14 @@ abstract class BlockMath {
     /** The largest of a[0..n) (n > 0); NaN when any is NaN, as {@link Math#max}. */
     abstract float max(float[] a, int n);
 
+    /** Comparisons, as 1 or 0 ({@code out[i] = a[i] OP b[i] ? 1 : 0}, false for NaN but for NE). */
+    enum Comparison { GT, GE, LT, LE, EQ, NE }
+
+    abstract void compare(Comparison kind, float[] a, float[] b, float[] out, int n);
+
+    /** {@code out[i] = cond[i] != 0 ? a[i] : b[i]} (a NaN condition picks a). */
+    abstract void where(float[] cond, float[] a, float[] b, float[] out, int n);
+
     private static BlockMath choose() {
         if (!Boolean.parseBoolean(System.getProperty("lossforge.vector", "true"))
                 || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
@@ -80,6 +88,23 @@ abstract class BlockMath {
             float m = a[0];
             for (int i = 1; i < n; i++) m = Math.max(m, a[i]);
             return m;
+        }
+
+        @Override
+        void compare(Comparison kind, float[] a, float[] b, float[] out, int n) {
+            switch (kind) {
+                case GT: for (int i = 0; i < n; i++) out[i] = a[i] > b[i] ? 1f : 0f; break;
+                case GE: for (int i = 0; i < n; i++) out[i] = a[i] >= b[i] ? 1f : 0f; break;
+                case LT: for (int i = 0; i < n; i++) out[i] = a[i] < b[i] ? 1f : 0f; break;
+                case LE: for (int i = 0; i < n; i++) out[i] = a[i] <= b[i] ? 1f : 0f; break;
+                case EQ: for (int i = 0; i < n; i++) out[i] = a[i] == b[i] ? 1f : 0f; break;
+                default: for (int i = 0; i < n; i++) out[i] = a[i] != b[i] ? 1f : 0f;
+            }
+        }
+
+        @Override
+        void where(float[] cond, float[] a, float[] b, float[] out, int n) {
+            for (int i = 0; i < n; i++) out[i] = cond[i] != 0f ? a[i] : b[i];
         }
     }
 }

@@ -142,38 +142,38 @@ public enum PointwiseOp {
     },
     GT(2) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
-            for (int i = 0; i < n; i++) out[i] = a[i] > b[i] ? 1f : 0f;
+            BlockMath.get().compare(BlockMath.Comparison.GT, a, b, out, n);
         }
     },
     GE(2) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
-            for (int i = 0; i < n; i++) out[i] = a[i] >= b[i] ? 1f : 0f;
+            BlockMath.get().compare(BlockMath.Comparison.GE, a, b, out, n);
         }
     },
     LT(2) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
-            for (int i = 0; i < n; i++) out[i] = a[i] < b[i] ? 1f : 0f;
+            BlockMath.get().compare(BlockMath.Comparison.LT, a, b, out, n);
         }
     },
     LE(2) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
-            for (int i = 0; i < n; i++) out[i] = a[i] <= b[i] ? 1f : 0f;
+            BlockMath.get().compare(BlockMath.Comparison.LE, a, b, out, n);
         }
     },
     EQ(2) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
-            for (int i = 0; i < n; i++) out[i] = a[i] == b[i] ? 1f : 0f;
+            BlockMath.get().compare(BlockMath.Comparison.EQ, a, b, out, n);
         }
     },
     NE(2) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
-            for (int i = 0; i < n; i++) out[i] = a[i] != b[i] ? 1f : 0f;
+            BlockMath.get().compare(BlockMath.Comparison.NE, a, b, out, n);
         }
     },
     /** a != 0 ? b : c; a true selection, so a NaN or infinity in the branch not taken does not leak */
     WHERE(3) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
-            for (int i = 0; i < n; i++) out[i] = a[i] != 0f ? b[i] : c[i];
+            BlockMath.get().where(a, b, c, out, n);
         }
     },
     RSUB_ONE(1) {
@@ -207,30 +207,52 @@ public enum PointwiseOp {
             for (int i = 0; i < n; i++) out[i] = tmp[i] - out[i];
         }
     },
-    /** 0.5 z^2 / beta where z = |x - t| < beta, else z - 0.5 beta */
+    /**
+     * 0.5 z^2 / beta where z = |x - t| < beta, else z - 0.5 beta; written as q (z - q/2) / beta with q = min(z, beta),
+     * which is both, without a branch a random sign would mispredict. beta (c) is a number, so c[0] is all of it;
+     * beta = 0 is L1.
+     */
     SMOOTH_L1(3) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            float beta = c[0];
+            if (beta == 0f) {
+                for (int i = 0; i < n; i++) out[i] = Math.abs(a[i] - b[i]);
+                return;
+            }
+            float inverse = 1f / beta;
             for (int i = 0; i < n; i++) {
                 float z = Math.abs(a[i] - b[i]);
-                out[i] = z < c[i] ? 0.5f * z * z / c[i] : z - 0.5f * c[i];
+                float q = Math.min(z, beta);
+                out[i] = q * (z - 0.5f * q) * inverse;
             }
         }
     },
-    /** -1 where d = x - t <= -beta, 1 where d >= beta, else d / beta (so -1 at a tie when beta is 0, NaN for NaN) */
+    /**
+     * PyTorch's smooth_l1_loss_backward: -1 where d = x - t <= -beta, 1 where d >= beta, else d / beta, i.e. d / beta
+     * clamped to [-1, 1] (branch-free); beta = 0 gives -1 at a tie, NaN for NaN. beta (c) is a number.
+     */
     SMOOTH_L1_GRAD_INPUT(3) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            float beta = c[0];
+            if (beta == 0f) {
+                for (int i = 0; i < n; i++) {
+                    float d = a[i] - b[i];
+                    out[i] = d > 0f ? 1f : d <= 0f ? -1f : d;
+                }
+                return;
+            }
             for (int i = 0; i < n; i++) {
-                float d = a[i] - b[i];
-                out[i] = d <= -c[i] ? -1f : d >= c[i] ? 1f : d / c[i];
+                out[i] = Math.max(-1f, Math.min(1f, (a[i] - b[i]) / beta));
             }
         }
     },
-    /** 0.5 z^2 where z = |x - t| < delta, else delta (z - 0.5 delta) */
+    /** 0.5 z^2 where z = |x - t| < delta, else delta (z - 0.5 delta): q (z - q/2) with q = min(z, delta) */
     HUBER(3) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
             for (int i = 0; i < n; i++) {
                 float z = Math.abs(a[i] - b[i]);
-                out[i] = z < c[i] ? 0.5f * z * z : c[i] * (z - 0.5f * c[i]);
+                float q = Math.min(z, c[i]);
+                out[i] = q * (z - 0.5f * q);
             }
         }
     },
@@ -238,8 +260,7 @@ public enum PointwiseOp {
     HUBER_GRAD_INPUT(3) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
             for (int i = 0; i < n; i++) {
-                float d = a[i] - b[i];
-                out[i] = d < -c[i] ? -c[i] : d > c[i] ? c[i] : d;
+                out[i] = Math.max(-c[i], Math.min(c[i], a[i] - b[i]));
             }
         }
     };

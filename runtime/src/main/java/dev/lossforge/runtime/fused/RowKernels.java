@@ -73,6 +73,42 @@ public final class RowKernels {
         return out;
     }
 
+    /** {min, max} of all elements in one pass, both NaN when any is NaN; null when the fast path does not apply. */
+    public static float[] range(INDArray x) {
+        if (!applies(x)) {
+            return null;
+        }
+        FloatBuffer in = PointwiseProgram.buffer(x);
+        long length = x.length();
+        int tasks = (int) ((length + PointwiseProgram.TASK - 1) / PointwiseProgram.TASK);
+        float[] mins = new float[tasks];
+        float[] maxs = new float[tasks];
+        Workers.run(tasks, t -> {
+            float[] block = Workers.blocks(1, PointwiseProgram.BLOCK)[0];
+            float min = Float.POSITIVE_INFINITY;
+            float max = Float.NEGATIVE_INFINITY;
+            long end = Math.min(length, (long) (t + 1) * PointwiseProgram.TASK);
+            for (int start = t * PointwiseProgram.TASK; start < end; start += PointwiseProgram.BLOCK) {
+                int n = (int) Math.min(PointwiseProgram.BLOCK, end - start);
+                in.get(start, block, 0, n);
+                for (int i = 0; i < n; i++) {
+                    min = Math.min(min, block[i]);
+                    max = Math.max(max, block[i]);
+                }
+            }
+            mins[t] = min;
+            maxs[t] = max;
+            return 0.0;
+        });
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int t = 0; t < tasks; t++) {
+            min = Math.min(min, mins[t]);
+            max = Math.max(max, maxs[t]);
+        }
+        return new float[] {min, max};
+    }
+
     private static boolean applies(INDArray x) {
         return PointwiseProgram.ENABLED && x.dataType() == DataType.FLOAT && x.rank() > 0 && !x.isEmpty()
                 && x.length() <= Integer.MAX_VALUE - PointwiseProgram.BLOCK && Nd4j.getEnvironment().isCPU();

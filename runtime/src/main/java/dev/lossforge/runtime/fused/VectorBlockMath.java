@@ -74,4 +74,79 @@ final class VectorBlockMath extends BlockMath {
         for (; i < n; i++) m = Math.max(m, a[i]);
         return m;
     }
+
+    private static final FloatVector ONE = FloatVector.broadcast(SPECIES, 1f);
+    private static final FloatVector ZERO = FloatVector.zero(SPECIES);
+
+    @Override
+    void compare(Comparison kind, float[] a, float[] b, float[] out, int n) {
+        // one loop per operator, each with the operator written as a constant (see exp); the tail on the scalar path
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        int step = SPECIES.length();
+        switch (kind) {
+            case GT:
+                for (; i < bound; i += step) {
+                    ZERO.blend(ONE, FloatVector.fromArray(SPECIES, a, i).compare(VectorOperators.GT, FloatVector.fromArray(SPECIES, b, i)))
+                            .intoArray(out, i);
+                }
+                break;
+            case GE:
+                for (; i < bound; i += step) {
+                    ZERO.blend(ONE, FloatVector.fromArray(SPECIES, a, i).compare(VectorOperators.GE, FloatVector.fromArray(SPECIES, b, i)))
+                            .intoArray(out, i);
+                }
+                break;
+            case LT:
+                for (; i < bound; i += step) {
+                    ZERO.blend(ONE, FloatVector.fromArray(SPECIES, a, i).compare(VectorOperators.LT, FloatVector.fromArray(SPECIES, b, i)))
+                            .intoArray(out, i);
+                }
+                break;
+            case LE:
+                for (; i < bound; i += step) {
+                    ZERO.blend(ONE, FloatVector.fromArray(SPECIES, a, i).compare(VectorOperators.LE, FloatVector.fromArray(SPECIES, b, i)))
+                            .intoArray(out, i);
+                }
+                break;
+            case EQ:
+                for (; i < bound; i += step) {
+                    ZERO.blend(ONE, FloatVector.fromArray(SPECIES, a, i).compare(VectorOperators.EQ, FloatVector.fromArray(SPECIES, b, i)))
+                            .intoArray(out, i);
+                }
+                break;
+            case NE:
+                for (; i < bound; i += step) {
+                    ZERO.blend(ONE, FloatVector.fromArray(SPECIES, a, i).compare(VectorOperators.NE, FloatVector.fromArray(SPECIES, b, i)))
+                            .intoArray(out, i);
+                }
+                break;
+            default:
+                throw new AssertionError(kind);
+        }
+        for (; i < n; i++) {
+            float x = a[i];
+            float y = b[i];
+            boolean holds = switch (kind) {
+                case GT -> x > y;
+                case GE -> x >= y;
+                case LT -> x < y;
+                case LE -> x <= y;
+                case EQ -> x == y;
+                case NE -> x != y;
+            };
+            out[i] = holds ? 1f : 0f;
+        }
+    }
+
+    @Override
+    void where(float[] cond, float[] a, float[] b, float[] out, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, b, i)
+                    .blend(FloatVector.fromArray(SPECIES, a, i), FloatVector.fromArray(SPECIES, cond, i).compare(VectorOperators.NE, 0f))
+                    .intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = cond[i] != 0f ? a[i] : b[i];
+    }
 }
