@@ -7,6 +7,7 @@ import dev.lossforge.processor.diag.Diag;
 import dev.lossforge.processor.diag.Reporter;
 import dev.lossforge.processor.emit.LossWriter;
 import dev.lossforge.processor.grad.Differentiator;
+import dev.lossforge.processor.ir.Rewrites;
 import dev.lossforge.processor.ir.LossModel;
 import dev.lossforge.processor.parse.LossParser;
 import dev.lossforge.processor.parse.LossParser.Declaration;
@@ -35,7 +36,7 @@ import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
 
 /**
- * Finds {@code @Loss} methods and runs the pipeline on each: parse, infer shapes, differentiate, write.
+ * Finds {@code @Loss} methods and runs the pipeline on each: parse, infer shapes, rewrite (ir/Rewrites), differentiate, write.
  * A method with errors stops after the phase that found them and generates nothing; the others still do.
  * Never claims the annotation, and never lets an exception escape into the user's build.
  */
@@ -182,14 +183,16 @@ public final class LossProcessor extends AbstractProcessor {
             return null;
         }
         long shapedAt = System.nanoTime();
-        Differentiator.Result gradients = Differentiator.differentiate(model, shapes.shapes());
+        Rewrites.Result rewritten = Rewrites.apply(model, shapes.shapes());
+        model = rewritten.model();
+        Differentiator.Result gradients = Differentiator.differentiate(model, rewritten.shapes());
         if (timing) {
             long end = System.nanoTime();
             processingEnv.getMessager().printMessage(javax.tools.Diagnostic.Kind.NOTE, String.format(
                     "[lossforge.timing] %s: parse %.1f ms, shapes %.1f ms, gradient %.1f ms", model.className(),
                     (parsedAt - start) / 1e6, (shapedAt - parsedAt) / 1e6, (end - shapedAt) / 1e6), method);
         }
-        dev.lossforge.processor.shape.SymShape lossShape = shapes.shapes().get(model.loss());
+        dev.lossforge.processor.shape.SymShape lossShape = rewritten.shapes().get(model.loss());
         boolean keepsBatchDim = model.optionalBatch() != null && !lossShape.prefix().isEmpty()
                 && lossShape.prefix().get(0).equals(model.optionalBatch());
         return new LossWriter.Variant(model, shapes.indexUses(), gradients, keepsBatchDim);

@@ -483,25 +483,60 @@ public final class Kernels {
     }
 
     /**
-     * The gradient through {@code out = logSoftmax(x, dim)}: {@code g - exp(out) * sum(g, dim)}, in one row pass
+     * The gradient through {@code logSoftmax(x, dim)}: {@code g - softmax(x) * sum(g, dim)}, from x, in one row pass
      * on the CPU (as PyTorch's {@code _log_softmax_backward_data}); null for no gradient.
      */
-    public static INDArray logSoftmaxBackward(INDArray g, INDArray out, int dim) {
+    public static INDArray logSoftmaxBackward(INDArray g, INDArray x, int dim) {
         if (g == null) {
             return null;
         }
-        int axis = normalize(out.rank(), dim);
-        if (out.isEmpty()) {
-            return empty(out.shape(), out.dataType());
+        int axis = normalize(x.rank(), dim);
+        if (x.isEmpty()) {
+            return empty(x.shape(), x.dataType());
         }
-        if (axis == out.rank() - 1) {
-            INDArray fast = RowKernels.logSoftmaxBackward(g, out);
+        if (axis == x.rank() - 1) {
+            INDArray fast = RowKernels.logSoftmaxBackward(g, x);
             if (fast != null) {
                 return fast;
             }
         }
         INDArray total = g.sum(true, axis);
-        return g.sub(Transforms.exp(out, true).muli(expand(total, out.shape())));
+        return g.sub(Transforms.exp(logSoftmax(x, dim), false).muli(expand(total, x.shape())));
+    }
+
+    /**
+     * {@code gather(logSoftmax(t, dim), dim, index, ignoreIndex)}: each picked log-probability, in PyTorch's
+     * arithmetic ({@code (x - max) - log(sum(exp(x - max)))}); on the CPU one read of t and no log-softmax written.
+     */
+    public static INDArray logSoftmaxPick(INDArray t, int dim, INDArray index, long ignoreIndex) {
+        int axis = normalize(t.rank(), dim);
+        if (axis == t.rank() - 1 && t.rank() == index.rank() + 1) {
+            long[] idx = indexValues(index, t.size(axis), ignoreIndex);
+            INDArray fast = RowKernels.logSoftmaxPick(t, idx, ignoreIndex);
+            if (fast != null) {
+                return fast.reshape(index.shape());
+            }
+        }
+        return gather(logSoftmax(t, dim), dim, index, ignoreIndex);
+    }
+
+    /**
+     * The gradient of {@link #logSoftmaxPick}: {@code g (onehot(index) - softmax(t))} along dim, 0 where ignored;
+     * {@code picked} is the forward's result, which gives each row's log-sum-exp without another pass.
+     */
+    public static INDArray logSoftmaxPickBackward(INDArray g, INDArray t, int dim, INDArray index, long ignoreIndex, INDArray picked) {
+        if (g == null) {
+            return null;
+        }
+        int axis = normalize(t.rank(), dim);
+        if (axis == t.rank() - 1 && t.rank() == index.rank() + 1 && !t.isEmpty()) {
+            long[] idx = indexValues(index, t.size(axis), ignoreIndex);
+            INDArray fast = RowKernels.logSoftmaxPickBackward(g, t, idx, ignoreIndex, picked);
+            if (fast != null) {
+                return fast;
+            }
+        }
+        return logSoftmaxBackward(gatherBackward(g, t.shape(), dim, index, ignoreIndex), t, dim);
     }
 
     public static INDArray softmax(INDArray a, int dim) {
@@ -757,10 +792,12 @@ public final class Kernels {
             // (N,C) along C: write the N picked entries into zeros
             long[] idx = indexValues(index, classes, ignoreIndex);
             INDArray out = Nd4j.zeros(g.dataType(), shape);
-            INDArray flat = g.reshape(g.length());
+            double[] values = g.dup('c').data().asDouble();
+            // a fresh c-order array: entry (n, k) is element n * C + k of its buffer
+            org.nd4j.linalg.api.buffer.DataBuffer buffer = out.data();
             for (int n = 0; n < idx.length; n++) {
                 if (idx[n] != ignoreIndex) {
-                    out.putScalar(n, idx[n], flat.getDouble(n));
+                    buffer.put(n * classes + idx[n], values[n]);
                 }
             }
             return out;

@@ -113,6 +113,8 @@ public final class Graph {
 
     public Node logSoftmaxBackward(int[] dims, Node... args) { return op(Op.LOG_SOFTMAX_BACKWARD, dims, args); }
 
+    public Node logSoftmaxPickBackward(int[] dims, Node... args) { return op(Op.LOG_SOFTMAX_PICK_BACKWARD, dims, args); }
+
     public Node softmax(Node... args) { return op(Op.SOFTMAX, args); }
 
     public Node softmax(int[] dims, Node... args) { return op(Op.SOFTMAX, dims, args); }

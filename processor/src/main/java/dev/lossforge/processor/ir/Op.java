@@ -115,9 +115,12 @@ public enum Op {
     /** g (expanded) * softmax(x, dim) */
     LOGSUMEXP("logsumexp", "Td", Op::reduce, "Kernels.logsumexp($0, $dim)",
             (b, out, g) -> new Node[] {b.mul(b.sumBackward(out.dims(), g, out.arg(0)), b.softmax(out.dims(), out.arg(0)))}),
-    /** g - softmax(x) * sum(g, dim), one row kernel as PyTorch's _log_softmax_backward_data */
+    /**
+     * g - softmax(x) * sum(g, dim), one row kernel from x (not from the output: a backward whose g is "no gradient"
+     * then needs no forward value, so label smoothing's branch not taken costs nothing)
+     */
     LOG_SOFTMAX("logSoftmax", "Td", Op::sameWithDim, "Kernels.logSoftmax($0, $dim)",
-            (b, out, g) -> new Node[] {b.logSoftmaxBackward(out.dims(), g, out)}),
+            (b, out, g) -> new Node[] {b.logSoftmaxBackward(out.dims(), g, out.arg(0))}),
     /** out * (g - sum(g * out, dim)) */
     SOFTMAX("softmax", "Td", Op::sameWithDim, "Kernels.softmax($0, $dim)",
             (b, out, g) -> new Node[] {b.mul(out, b.sub(g, b.sumBackward(out.dims(), b.sum(out.dims(), b.mul(g, out)), out.arg(0))))}),
@@ -133,6 +136,12 @@ public enum Op {
     /** picks t[.., index, ..] along dim; 0 where index == ignoreIndex. The gradient scatters g back. */
     GATHER("gather", "TdIS", Op::gather, "Kernels.gather($0, $dim, $1, (long) ($2))",
             (b, out, g) -> new Node[] {b.gatherBackward(out.dims(), g, out.arg(0), out.arg(1), out.arg(2)), null, null}),
+    /**
+     * gather(logSoftmax(t, dim), dim, index, ignoreIndex) as one op ({@link Rewrites} makes it after shape checks):
+     * each row's picked log-probability, without writing the log-softmax. The gradient: g (onehot - softmax).
+     */
+    LOG_SOFTMAX_PICK(null, "TdIS", Op::gather, "Kernels.logSoftmaxPick($0, $dim, $1, (long) ($2))",
+            (b, out, g) -> new Node[] {b.logSoftmaxPickBackward(out.dims(), g, out.arg(0), out.arg(1), out.arg(2), out), null, null}),
     /** weights[index]; not differentiable in the weights (they are options) */
     TAKE("take", "TIS", Op::take, "Kernels.take($0, $1, (long) ($2))", null),
     /** t scaled by the 1-D weights along dim (t[n,c,..] * w[c] for dim 1); not differentiable in the weights */
@@ -176,6 +185,8 @@ public enum Op {
     RSUB_ONE(null, "T", Op::same, "Kernels.rsub(1.0, $0)", null),
     SUM_TO(null, "TT", null, "Kernels.sumTo($0, $1.shape())", null),
     LOG_SOFTMAX_BACKWARD(null, "TT", null, "Kernels.logSoftmaxBackward($0, $1, $dim)", null),
+    /** from the forward's picked values: exp(x - lse) = exp((x - x[k]) + picked), exact for large logits */
+    LOG_SOFTMAX_PICK_BACKWARD(null, "TTIST", null, "Kernels.logSoftmaxPickBackward($0, $1, $dim, $2, (long) ($3), $4)", null),
     SUM_BACKWARD(null, "TT", null, "Kernels.expand(Kernels.unsqueeze($0, $1.shape()$dimsArg), $1.shape())", null),
     MEAN_BACKWARD(null, "TT", null, "Kernels.meanBackward($0, $1.shape()$dimsArg)", null),
     GATHER_BACKWARD(null, "TTIS", null, "Kernels.gatherBackward($0, $1.shape(), $dim, $2, (long) ($3))", null),

@@ -30,6 +30,15 @@ abstract class BlockMath {
     /** The largest of a[0..n) (n > 0); NaN when any is NaN, as {@link Math#max}. */
     abstract float max(float[] a, int n);
 
+    /** The sum of exp(a[i] - shift) over a[0..n), in one pass (log-softmax's denominator). */
+    abstract double sumExp(float[] a, float shift, int n);
+
+    /** {@code out[i] = g[i] - exp((x[i] - shift) - logSum) * total}: one row of log-softmax's backward, in one pass. */
+    abstract void subtractExpScaled(float[] g, float[] x, float shift, float logSum, float total, float[] out, int n);
+
+    /** {@code a[i] = scale * exp((a[i] - shift) - logSum)} in place: a softmax row times a factor, in PyTorch's order. */
+    abstract void scaledSoftmax(float[] a, float shift, float logSum, float scale, int n);
+
     /** Comparisons, as 1 or 0 ({@code out[i] = a[i] OP b[i] ? 1 : 0}, false for NaN but for NE). */
     enum Comparison { GT, GE, LT, LE, EQ, NE }
 
@@ -88,6 +97,23 @@ abstract class BlockMath {
             float m = a[0];
             for (int i = 1; i < n; i++) m = Math.max(m, a[i]);
             return m;
+        }
+
+        @Override
+        double sumExp(float[] a, float shift, int n) {
+            double total = 0;
+            for (int i = 0; i < n; i++) total += (float) Math.exp(a[i] - shift);
+            return total;
+        }
+
+        @Override
+        void subtractExpScaled(float[] g, float[] x, float shift, float logSum, float total, float[] out, int n) {
+            for (int i = 0; i < n; i++) out[i] = g[i] - (float) Math.exp((x[i] - shift) - logSum) * total;
+        }
+
+        @Override
+        void scaledSoftmax(float[] a, float shift, float logSum, float scale, int n) {
+            for (int i = 0; i < n; i++) a[i] = scale * (float) Math.exp((a[i] - shift) - logSum);
         }
 
         @Override

@@ -26,48 +26,113 @@ public final class RowKernels {
         FloatBuffer in = PointwiseProgram.buffer(x);
         FloatBuffer result = PointwiseProgram.output(out);
         forEachRow(x.length() / width, width, (from, to) -> {
-            float[][] blocks = Workers.blocks(2, width);
-            float[] row = blocks[0];
-            float[] exps = blocks[1];
+            float[] row = Workers.blocks(1, width)[0];
             BlockMath math = BlockMath.get();
             for (long r = from; r < to; r++) {
                 int start = (int) (r * width);
                 in.get(start, row, 0, width);
                 float max = math.max(row, width);
                 float shift = Float.isInfinite(max) ? 0f : max;
-                for (int i = 0; i < width; i++) row[i] -= shift;
-                math.exp(row, exps, width);
-                float logSum = (float) Math.log(math.sum(exps, width));
-                for (int i = 0; i < width; i++) row[i] -= logSum;
+                float logSum = (float) Math.log(math.sumExp(row, shift, width));
+                for (int i = 0; i < width; i++) row[i] = (row[i] - shift) - logSum; // PyTorch's order: exact for large logits
                 result.put(start, row, 0, width);
             }
         });
         return out;
     }
 
-    /** {@code g - exp(logSoftmax) * sum(g)} per row of the last dim: the gradient through a log-softmax. */
-    public static INDArray logSoftmaxBackward(INDArray g, INDArray logSoftmax) {
-        if (!applies(logSoftmax) || g.dataType() != DataType.FLOAT || !java.util.Arrays.equals(g.shape(), logSoftmax.shape())) {
+    /** {@code g - softmax(x) * sum(g)} per row of the last dim: the gradient through a log-softmax of x. */
+    public static INDArray logSoftmaxBackward(INDArray g, INDArray x) {
+        if (!applies(x) || g.dataType() != DataType.FLOAT || !java.util.Arrays.equals(g.shape(), x.shape())) {
             return null;
         }
         int width = (int) g.size(-1);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, g.shape());
         FloatBuffer grads = PointwiseProgram.buffer(g);
-        FloatBuffer logProbs = PointwiseProgram.buffer(logSoftmax);
+        FloatBuffer logits = PointwiseProgram.buffer(x);
         FloatBuffer result = PointwiseProgram.output(out);
         forEachRow(g.length() / width, width, (from, to) -> {
             float[][] blocks = Workers.blocks(2, width);
             float[] gRow = blocks[0];
-            float[] probs = blocks[1];
+            float[] row = blocks[1];
             BlockMath math = BlockMath.get();
             for (long r = from; r < to; r++) {
                 int start = (int) (r * width);
                 grads.get(start, gRow, 0, width);
-                logProbs.get(start, probs, 0, width);
+                logits.get(start, row, 0, width);
+                float max = math.max(row, width);
+                float shift = Float.isInfinite(max) ? 0f : max;
+                float logSum = (float) Math.log(math.sumExp(row, shift, width));
                 float total = (float) math.sum(gRow, width);
-                math.exp(probs, probs, width);
-                for (int i = 0; i < width; i++) gRow[i] -= probs[i] * total;
+                math.subtractExpScaled(gRow, row, shift, logSum, total, gRow, width);
                 result.put(start, gRow, 0, width);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Each row's log-softmax at its picked index, {@code (x[k] - max) - log(sum(exp(x - max)))}, 0 where the index is
+     * {@code ignoreIndex}: one read of each row, nothing full-size written. {@code index} has one entry per row.
+     */
+    public static INDArray logSoftmaxPick(INDArray x, long[] index, long ignoreIndex) {
+        if (!applies(x)) {
+            return null;
+        }
+        int width = (int) x.size(-1);
+        long rows = x.length() / width;
+        FloatBuffer in = PointwiseProgram.buffer(x);
+        float[] picked = new float[(int) rows];
+        forEachRow(rows, width, (from, to) -> {
+            float[] row = Workers.blocks(1, width)[0];
+            BlockMath math = BlockMath.get();
+            for (long r = from; r < to; r++) {
+                long k = index[(int) r];
+                if (k == ignoreIndex) {
+                    continue;
+                }
+                int start = (int) (r * width);
+                in.get(start, row, 0, width);
+                float max = math.max(row, width);
+                float shift = Float.isInfinite(max) ? 0f : max;
+                float logSum = (float) Math.log(math.sumExp(row, shift, width));
+                picked[(int) r] = (row[(int) k] - shift) - logSum;
+            }
+        });
+        return Nd4j.createFromArray(picked);
+    }
+
+    /**
+     * The gradient of {@link #logSoftmaxPick}: per row, {@code g[r] (onehot(k) - softmax(x))}, 0 for an ignored row;
+     * one read and one write of each row. The forward's {@code picked} value gives the row's log-sum-exp:
+     * {@code x - lse = (x - x[k]) + picked}, exact for large logits.
+     */
+    public static INDArray logSoftmaxPickBackward(INDArray g, INDArray x, long[] index, long ignoreIndex, INDArray picked) {
+        if (!applies(x) || g.length() != index.length || picked.length() != index.length) {
+            return null;
+        }
+        int width = (int) x.size(-1);
+        long rows = x.length() / width;
+        float[] grads = g.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] logProbs = picked.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+        FloatBuffer in = PointwiseProgram.buffer(x);
+        FloatBuffer result = PointwiseProgram.output(out);
+        forEachRow(rows, width, (from, to) -> {
+            float[] row = Workers.blocks(1, width)[0];
+            BlockMath math = BlockMath.get();
+            for (long r = from; r < to; r++) {
+                int start = (int) (r * width);
+                long k = index[(int) r];
+                if (k == ignoreIndex) {
+                    java.util.Arrays.fill(row, 0, width, 0f);
+                } else {
+                    in.get(start, row, 0, width);
+                    float gr = grads[(int) r];
+                    math.scaledSoftmax(row, row[(int) k], -logProbs[(int) r], -gr, width);
+                    row[(int) k] += gr;
+                }
+                result.put(start, row, 0, width);
             }
         });
         return out;

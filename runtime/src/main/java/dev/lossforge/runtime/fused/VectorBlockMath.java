@@ -79,6 +79,40 @@ final class VectorBlockMath extends BlockMath {
     private static final FloatVector ZERO = FloatVector.zero(SPECIES);
 
     @Override
+    double sumExp(float[] a, float shift, int n) {
+        FloatVector lanes = ZERO;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            lanes = lanes.add(FloatVector.fromArray(SPECIES, a, i).sub(shift).lanewise(VectorOperators.EXP));
+        }
+        double total = 0;
+        for (int lane = 0; lane < SPECIES.length(); lane++) {
+            total += lanes.lane(lane);
+        }
+        for (; i < n; i++) total += (float) Math.exp(a[i] - shift);
+        return total;
+    }
+
+    @Override
+    void subtractExpScaled(float[] g, float[] x, float shift, float logSum, float total, float[] out, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector p = FloatVector.fromArray(SPECIES, x, i).sub(shift).sub(logSum).lanewise(VectorOperators.EXP);
+            FloatVector.fromArray(SPECIES, g, i).sub(p.mul(total)).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = g[i] - (float) Math.exp((x[i] - shift) - logSum) * total;
+    }
+
+    @Override
+    void scaledSoftmax(float[] a, float shift, float logSum, float scale, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, a, i).sub(shift).sub(logSum).lanewise(VectorOperators.EXP).mul(scale).intoArray(a, i);
+        }
+        for (; i < n; i++) a[i] = scale * (float) Math.exp((a[i] - shift) - logSum);
+    }
+
+    @Override
     void compare(Comparison kind, float[] a, float[] b, float[] out, int n) {
         // one loop per operator, each with the operator written as a constant (see exp); the tail on the scalar path
         int i = 0;

@@ -259,6 +259,20 @@ class PointwiseProgramTest {
             }
         }
         assertEquals(scalar.sum(a, n), used.sum(a, n), "NaN sums");
+        float[] logits = new float[n];
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            logits[i] = (float) (random.nextGaussian() * 3);
+            g[i] = (float) random.nextGaussian();
+        }
+        assertEquals(scalar.sumExp(logits, 2f, n), used.sumExp(logits, 2f, n), 1e-5 * scalar.sumExp(logits, 2f, n));
+        scalar.subtractExpScaled(g, logits, 1f, 2f, 0.3f, x, n);
+        used.subtractExpScaled(g, logits, 1f, 2f, 0.3f, y, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(x[i], y[i], 1e-5 * Math.max(1, Math.abs(x[i])), "subtractExpScaled");
+        }
+        assertEquals(scalar.max(a, n), used.max(a, n), "max with a NaN");
+        assertEquals(scalar.max(logits, n), used.max(logits, n));
         float[] finite = java.util.Arrays.copyOfRange(a, 4, n);
         assertEquals(scalar.sum(finite, n - 4), used.sum(finite, n - 4), 1e-4 * n);
         System.out.println("BlockMath: " + (BlockMath.vectorised() ? "Vector API" : "scalar"));
