@@ -1,5 +1,7 @@
 package demo;
 
+import static dev.lossforge.runtime.fused.PointwiseOp.*;
+
 import dev.lossforge.LossAndGradients;
 import dev.lossforge.LossBuilder;
 import dev.lossforge.LossFunction;
@@ -10,7 +12,6 @@ import dev.lossforge.runtime.Kernels;
 import dev.lossforge.runtime.Options;
 import dev.lossforge.runtime.Reductions;
 import dev.lossforge.runtime.ShapeBinder;
-import dev.lossforge.runtime.fused.PointwiseOp;
 import dev.lossforge.runtime.fused.PointwiseProgram;
 import dev.lossforge.shape.ShapeSpec;
 import java.io.Serializable;
@@ -60,16 +61,16 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
     private static final PointwiseProgram PROGRAM = PointwiseProgram.builder(NAME)
             .inputs("input", "target")
             .seed("gradLoss")
-            .step("mul", PointwiseOp.MUL, "input", "target")  // input.mul(target)
-            .step("neg", PointwiseOp.NEG, "mul")  // input.mul(target).neg()
-            .step("softplus", PointwiseOp.SOFTPLUS, "neg")  // softplus(input.mul(target).neg())
-            .step("gt", PointwiseOp.GT, "neg", "20.0")
-            .step("sigmoid", PointwiseOp.SIGMOID, "neg")
-            .step("mul_", PointwiseOp.MUL, "gradLoss", "sigmoid")
-            .step("gradNeg", PointwiseOp.WHERE, "gt", "gradLoss", "mul_")  // d loss / d input.mul(target).neg()
-            .step("gradMul", PointwiseOp.NEG, "gradNeg")  // d loss / d input.mul(target)
-            .step("gradInput", PointwiseOp.MUL, "gradMul", "target")  // d loss / d input
-            .step("gradTarget", PointwiseOp.MUL, "gradMul", "input")  // d loss / d target
+            .step("mul", MUL, "input", "target")  // input.mul(target)
+            .step("neg", NEG, "mul")  // input.mul(target).neg()
+            .step("softplus", SOFTPLUS, "neg")  // softplus(input.mul(target).neg())
+            .step("gt", GT, "neg", "20.0")
+            .step("sigmoid", SIGMOID, "neg")
+            .step("mul_", MUL, "gradLoss", "sigmoid")
+            .step("gradNeg", WHERE, "gt", "gradLoss", "mul_")  // d loss / d input.mul(target).neg()
+            .step("gradMul", NEG, "gradNeg")  // d loss / d input.mul(target)
+            .step("gradInput", MUL, "gradMul", "target")  // d loss / d input
+            .step("gradTarget", MUL, "gradMul", "input")  // d loss / d target
             .loss("softplus")
             .gradient("input", "gradInput")
             .gradient("target", "gradTarget")
