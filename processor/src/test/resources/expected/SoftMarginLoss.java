@@ -56,7 +56,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
     private static final ShapeSpec TARGET_SHAPE = ShapeSpec.parse("*d");
 
     /**
-     * The loss and its gradients in one pass over the inputs: the fused CPU path of float32 calls.
+     * The pointwise part of the loss and of its gradients, fused into one pass: the CPU path of float32 calls.
      */
     private static final PointwiseProgram PROGRAM = PointwiseProgram.builder(NAME)
             .inputs("input", "target")
@@ -98,10 +98,13 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
-        // float32 on the CPU: one fused pass (PROGRAM); null when it does not apply
-        INDArray fused = PROGRAM.forward(reduction, input, target);
-        if (fused != null) {
-            return Checks.resultLike(fused, inputs[0]);
+        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
+        if (PointwiseProgram.mayApply(input)) {
+            LossAndGradients fused = PROGRAM.evaluate(reduction, null, true, null, input, target);
+            if (fused != null) {
+                INDArray value = fused.loss();
+                return Checks.resultLike(value, inputs[0]);
+            }
         }
         // input.mul(target)
         INDArray mul = Kernels.mul(input, target);
@@ -118,10 +121,14 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
-        // float32 on the CPU: one fused pass (PROGRAM); null when it does not apply
-        INDArray[] fused = PROGRAM.backward(reduction, gradOutput, input, target);
-        if (fused != null) {
-            return new INDArray[] {Checks.like(fused[0], inputs[0]), Checks.like(fused[1], inputs[1])};
+        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
+        if (PointwiseProgram.mayApply(input)) {
+            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, false, new boolean[] {true, true}, input, target);
+            if (fused != null) {
+                INDArray gradInput = fused.gradients()[0];
+                INDArray gradTarget = fused.gradients()[1];
+                return new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])};
+            }
         }
         // input.mul(target)
         INDArray mul = Kernels.mul(input, target);
@@ -156,10 +163,15 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
-        // float32 on the CPU: one fused pass (PROGRAM); null when it does not apply
-        LossAndGradients fused = PROGRAM.forwardBackward(reduction, gradOutput, input, target);
-        if (fused != null) {
-            return new LossAndGradients(Checks.resultLike(fused.loss(), inputs[0]), new INDArray[] {Checks.like(fused.gradients()[0], inputs[0]), Checks.like(fused.gradients()[1], inputs[1])});
+        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
+        if (PointwiseProgram.mayApply(input)) {
+            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, true, new boolean[] {true, true}, input, target);
+            if (fused != null) {
+                INDArray value = fused.loss();
+                INDArray gradInput = fused.gradients()[0];
+                INDArray gradTarget = fused.gradients()[1];
+                return new LossAndGradients(Checks.resultLike(value, inputs[0]), new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])});
+            }
         }
         // input.mul(target)
         INDArray mul = Kernels.mul(input, target);
@@ -195,10 +207,14 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
-        // float32 on the CPU: one fused pass (PROGRAM); null when it does not apply
-        LossAndGradients fused = PROGRAM.forwardAndFirstGradient(reduction, gradOutput, input, target);
-        if (fused != null) {
-            return new LossAndGradients(Checks.resultLike(fused.loss(), inputs[0]), new INDArray[] {Checks.like(fused.gradients()[0], inputs[0]), null});
+        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
+        if (PointwiseProgram.mayApply(input)) {
+            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, true, new boolean[] {true, false}, input, target);
+            if (fused != null) {
+                INDArray value = fused.loss();
+                INDArray gradInput = fused.gradients()[0];
+                return new LossAndGradients(Checks.resultLike(value, inputs[0]), new INDArray[] {Checks.like(gradInput, inputs[0]), null});
+            }
         }
         // input.mul(target)
         INDArray mul = Kernels.mul(input, target);

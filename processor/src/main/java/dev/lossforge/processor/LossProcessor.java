@@ -195,7 +195,7 @@ public final class LossProcessor extends AbstractProcessor {
         dev.lossforge.processor.shape.SymShape lossShape = rewritten.shapes().get(model.loss());
         boolean keepsBatchDim = model.optionalBatch() != null && !lossShape.prefix().isEmpty()
                 && lossShape.prefix().get(0).equals(model.optionalBatch());
-        return new LossWriter.Variant(model, shapes.indexUses(), gradients, keepsBatchDim);
+        return new LossWriter.Variant(model, shapes.indexUses(), gradients, keepsBatchDim, rewritten.shapes());
     }
 
     private String className(ExecutableElement method) {

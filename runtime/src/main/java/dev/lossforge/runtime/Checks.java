@@ -63,7 +63,7 @@ public final class Checks {
         if (index.isEmpty()) {
             return;
         }
-        double[] values = index.dup('c').data().asDouble();
+        double[] values = HostArrays.doubles(index);
         for (double v : values) {
             if (Double.isNaN(v) || v != Math.rint(v)) {
                 throw new IllegalArgumentException(loss + ": " + param + " holds " + v

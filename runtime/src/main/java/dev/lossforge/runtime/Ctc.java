@@ -150,7 +150,7 @@ public final class Ctc {
                 }
             }
             this.labels = labels(targets, targetLength);
-            this.logProbs = logProbs.isEmpty() ? new double[0] : logProbs.dup('c').data().asDouble();
+            this.logProbs = logProbs.isEmpty() ? new double[0] : HostArrays.doubles(logProbs);
         }
 
         private String at(int b) {
@@ -417,7 +417,7 @@ public final class Ctc {
     }
 
     private static double[] doubles(INDArray a) {
-        return a.isEmpty() ? new double[0] : a.dup('c').data().asDouble();
+        return a.isEmpty() ? new double[0] : HostArrays.doubles(a);
     }
 
     /** Integer values of any numeric dtype (integral floats too). */
@@ -431,7 +431,7 @@ public final class Ctc {
         if (!a.dataType().isFPType()) {
             return a.dup('c').data().asLong();
         }
-        double[] values = a.dup('c').data().asDouble();
+        double[] values = HostArrays.doubles(a);
         long[] out = new long[values.length];
         for (int i = 0; i < values.length; i++) {
             if (Double.isNaN(values[i]) || values[i] != Math.rint(values[i])) {

@@ -384,8 +384,8 @@ public final class Kernels {
         long[] shape = ifFalse.shape();
         boolean[] mask = toBooleans(boolMask);
         if (ifFalse.dataType() == DataType.FLOAT) {
-            float[] yes = ifTrue.castTo(DataType.FLOAT).dup('c').data().asFloat();
-            float[] out = ifFalse.dup('c').data().asFloat();
+            float[] yes = HostArrays.floats(ifTrue.castTo(DataType.FLOAT));
+            float[] out = HostArrays.floats(ifFalse);
             for (int i = 0; i < out.length; i++) {
                 if (mask[i]) {
                     out[i] = yes[i];
@@ -393,8 +393,8 @@ public final class Kernels {
             }
             return out.length == 0 ? Nd4j.create(DataType.FLOAT, shape) : Nd4j.createFromArray(out).reshape('c', shape);
         }
-        double[] yes = ifTrue.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double[] out = ifFalse.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] yes = HostArrays.doubles(ifTrue.castTo(DataType.DOUBLE));
+        double[] out = HostArrays.doubles(ifFalse.castTo(DataType.DOUBLE));
         for (int i = 0; i < out.length; i++) {
             if (mask[i]) {
                 out[i] = yes[i];
@@ -406,7 +406,7 @@ public final class Kernels {
     private static boolean[] toBooleans(INDArray mask) {
         requireJavaArraySize(mask);
         // a bulk copy as floats: DataBuffer.asBytes() writes a BOOL buffer element by element through a stream
-        float[] values = mask.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] values = HostArrays.floats(mask.castTo(DataType.FLOAT));
         boolean[] out = new boolean[values.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = values[i] != 0f;
@@ -792,7 +792,7 @@ public final class Kernels {
             // (N,C) along C: write the N picked entries into zeros
             long[] idx = indexValues(index, classes, ignoreIndex);
             INDArray out = Nd4j.zeros(g.dataType(), shape);
-            double[] values = g.dup('c').data().asDouble();
+            double[] values = HostArrays.doubles(g);
             // a fresh c-order array: entry (n, k) is element n * C + k of its buffer
             org.nd4j.linalg.api.buffer.DataBuffer buffer = out.data();
             for (int n = 0; n < idx.length; n++) {
@@ -803,7 +803,7 @@ public final class Kernels {
             return out;
         }
         long[] idx = indexValues(index, classes, ignoreIndex);
-        double[] grads = g.dup('c').data().asDouble();
+        double[] grads = HostArrays.doubles(g);
         double[] out = new double[Math.toIntExact(idx.length * classes)];
         for (int m = 0; m < idx.length; m++) {
             if (idx[m] != ignoreIndex) {
@@ -822,13 +822,18 @@ public final class Kernels {
     /** {@code weights[index]} elementwise, 0 where the index equals {@code ignoreIndex}; a scalar weight fills. */
     public static INDArray take(INDArray weights, INDArray index, long ignoreIndex) {
         if (weights.rank() == 0) {
+            // one weight for every class: w, or 0 where the index is ignored (in Java: no native op for N values)
             double w = weights.getDouble(0);
-            INDArray ignored = index.castTo(weights.dataType()).eq((double) ignoreIndex);
-            return select(ignored, Nd4j.zeros(weights.dataType(), index.shape()), Nd4j.valueArrayOf(index.shape(), w, weights.dataType()));
+            double[] raw = HostArrays.doubles(index);
+            double[] out = new double[raw.length];
+            for (int m = 0; m < raw.length; m++) {
+                out[m] = raw[m] == ignoreIndex ? 0.0 : w;
+            }
+            return fromDoubles(out, index.shape(), weights.dataType());
         }
         long classes = weights.length();
         long[] idx = indexValues(index, classes, ignoreIndex);
-        double[] w = weights.dup('c').data().asDouble();
+        double[] w = HostArrays.doubles(weights);
         double[] out = new double[idx.length];
         for (int m = 0; m < idx.length; m++) {
             out[m] = idx[m] == ignoreIndex ? 0.0 : w[(int) idx[m]];
@@ -843,7 +848,7 @@ public final class Kernels {
     /** The values of an index tensor as longs, validated: integral and in {@code [0, classes)} or {@code ignoreIndex}. */
     static long[] indexValues(INDArray index, long classes, long ignoreIndex) {
         requireJavaArraySize(index);
-        double[] raw = index.dup('c').data().asDouble();
+        double[] raw = HostArrays.doubles(index);
         long[] out = new long[raw.length];
         for (int i = 0; i < raw.length; i++) {
             double v = raw[i];
@@ -995,15 +1000,15 @@ public final class Kernels {
             return empty(shape, x.dataType());
         }
         if (xy[0].dataType() == DataType.FLOAT) {
-            float[] a = xy[0].dup('c').data().asFloat();
-            float[] b = xy[1].dup('c').data().asFloat();
+            float[] a = HostArrays.floats(xy[0]);
+            float[] b = HostArrays.floats(xy[1]);
             for (int i = 0; i < a.length; i++) {
                 a[i] = (float) f.apply(a[i], b[i]);
             }
             return Nd4j.createFromArray(a).reshape('c', shape);
         }
-        double[] a = xy[0].dup('c').data().asDouble();
-        double[] b = xy[1].dup('c').data().asDouble();
+        double[] a = HostArrays.doubles(xy[0]);
+        double[] b = HostArrays.doubles(xy[1]);
         for (int i = 0; i < a.length; i++) {
             a[i] = f.apply(a[i], b[i]);
         }
@@ -1127,7 +1132,7 @@ public final class Kernels {
     private static double[] moveAxisLast(INDArray t, int axis) {
         requireJavaArraySize(t);
         INDArray moved = axis == t.rank() - 1 ? t : t.permute(moveLastOrder(t.rank(), axis));
-        return moved.dup('c').data().asDouble();
+        return HostArrays.doubles(moved);
     }
 
     private static int[] moveLastOrder(int rank, int axis) {
@@ -1186,8 +1191,8 @@ public final class Kernels {
             return Nd4j.create(type, shape);
         }
         if (shape.length == 0) {
-            return Nd4j.scalar(values[0]).castTo(type);
+            return Nd4j.scalar(type, values[0]);
         }
-        return Nd4j.createFromArray(values).reshape('c', shape).castTo(type);
+        return HostArrays.of(values, shape, type);
     }
 }

@@ -124,7 +124,7 @@ public final class MultiLabelMargin {
                         + " but must have the input's shape " + ShapeBinder.format(input.shape()));
             }
             this.targets = labels(target, classes);
-            this.values = input.isEmpty() ? new double[0] : input.dup('c').data().asDouble();
+            this.values = input.isEmpty() ? new double[0] : HostArrays.doubles(input);
         }
 
         double x(int n, long c) {
@@ -157,7 +157,7 @@ public final class MultiLabelMargin {
                 throw new IllegalArgumentException(LOSS + ": gradPerSample must have the per-sample loss's shape "
                         + (batched ? "(N) with N=" + rows : "() (unbatched)") + ", but has shape " + ShapeBinder.format(g.shape()));
             }
-            return g.isEmpty() ? new double[0] : g.dup('c').data().asDouble();
+            return g.isEmpty() ? new double[0] : HostArrays.doubles(g);
         }
 
         /** Every entry an integer in [-1, C): PyTorch checks the whole tensor, entries after the first -1 included. */
@@ -169,7 +169,7 @@ public final class MultiLabelMargin {
             if (target.isEmpty()) {
                 return new long[0];
             }
-            double[] raw = target.dup('c').data().asDouble();
+            double[] raw = HostArrays.doubles(target);
             long[] out = new long[raw.length];
             for (int i = 0; i < raw.length; i++) {
                 double v = raw[i];

@@ -68,7 +68,8 @@ public final class LossWriter {
 
     /** One {@code @Loss} declaration of the class, compiled: its model, index uses and gradients. */
     /** @param lossKeepsBatchDim whether the unreduced loss starts with the optional batch dim (then unbatched calls drop it) */
-    public record Variant(LossModel model, Map<String, IndexUse> indexUses, Differentiator.Result gradients, boolean lossKeepsBatchDim) {
+    public record Variant(LossModel model, Map<String, IndexUse> indexUses, Differentiator.Result gradients, boolean lossKeepsBatchDim,
+            Map<Node, dev.lossforge.processor.shape.SymShape> shapes) {
     }
 
     private LossWriter(Variant variant, String prefix) {
@@ -80,7 +81,7 @@ public final class LossWriter {
         this.valueInputs = model.inputs().stream().filter(i -> !i.index()).toList();
         this.prefix = prefix;
         this.dropsBatchDim = model.optionalBatch() != null && variant.lossKeepsBatchDim();
-        this.fused = PointwiseProgramWriter.of(model, gradients, constant("PROGRAM"));
+        this.fused = PointwiseProgramWriter.of(model, gradients, variant.shapes(), constant("PROGRAM"));
     }
 
     /**
@@ -306,9 +307,7 @@ public final class LossWriter {
     private MethodSpec forward() {
         Body body = new Body();
         body.prologue();
-        if (body.fusedPath("forward", "")) {
-            body.code.addStatement("return $T.resultLike(fused, inputs[0])", CHECKS).endControlFlow();
-        }
+        body.fusedPath("forward");
         Node loss = model.loss();
         body.plan(java.util.Arrays.asList(loss, model.meanWeights()));
         body.compute(java.util.Arrays.asList(loss, model.meanWeights()));
@@ -325,9 +324,7 @@ public final class LossWriter {
     private MethodSpec backward() {
         Body body = new Body();
         body.prologue();
-        if (body.fusedPath("backward", "gradOutput, ")) {
-            body.code.addStatement("return $L", body.fusedGradients("fused")).endControlFlow();
-        }
+        body.fusedPath("backward");
         body.gradients();
         body.code.addStatement("return $L", body.gradientArray());
         return declarationMethod("backward")
@@ -338,10 +335,7 @@ public final class LossWriter {
     private MethodSpec forwardBackward() {
         Body body = new Body();
         body.prologue();
-        if (body.fusedPath("forwardBackward", "gradOutput, ")) {
-            body.code.addStatement("return new $T($T.resultLike(fused.loss(), inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS,
-                    body.fusedGradients("fused.gradients()")).endControlFlow();
-        }
+        body.fusedPath("forwardBackward");
         body.gradients();
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(model.inputs().get(0).node()));
@@ -457,10 +451,7 @@ public final class LossWriter {
     private MethodSpec forwardAndFirstGradient() {
         Body body = new Body();
         body.prologue();
-        if (body.fusedPath("forwardAndFirstGradient", "gradOutput, ")) {
-            body.code.addStatement("return new $T($T.resultLike(fused.loss(), inputs[0]), new $T[] {$T.like(fused.gradients()[0], inputs[0])$L})",
-                    LOSS_AND_GRADIENTS, CHECKS, INDARRAY, CHECKS, ", null".repeat(model.inputs().size() - 1)).endControlFlow();
-        }
+        body.fusedPath("forwardAndFirstGradient");
         Input first = model.inputs().get(0);
         body.gradients(List.of(gradients.inputGradients().get(first.name())));
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
@@ -535,7 +526,7 @@ public final class LossWriter {
     /** One method body: names every node it computes and emits each once, arguments first. */
     private final class Body {
         final CodeBlock.Builder code = CodeBlock.builder();
-        final NameAllocator names = new NameAllocator();
+        NameAllocator names = new NameAllocator();
         final Map<Node, String> locals = new IdentityHashMap<>();
         /**
          * Set once the forward values are computed: a value recomputed for the gradients was checked on the way
@@ -546,33 +537,109 @@ public final class LossWriter {
         final List<String> optionLocals = new ArrayList<>();
 
         /**
-         * Opens {@code if (fused != null) {} after running the fused program's entry {@code entry}; false (and
-         * nothing written) when the loss has no fused program. The caller writes the return and closes the block.
+         * The fused path of {@code entry} ("forward", "backward", "forwardBackward" or "forwardAndFirstGradient"),
+         * returning from the method when it applies: the ops before the program, the program, the ops after it.
+         * The general path follows it and recomputes what it needs (locals are scoped to the fused block).
          */
-        boolean fusedPath(String entry, String gradOutput) {
+        void fusedPath(String entry) {
             if (fused == null) {
-                return false;
+                return;
             }
+            boolean wantsLoss = !entry.equals("backward");
+            boolean firstOnly = entry.equals("forwardAndFirstGradient");
+            boolean wantsGradients = !entry.equals("forward");
+            Map<Node, String> outside = new IdentityHashMap<>(locals);
+            // the block's locals end with it: the general path after it may reuse their names
+            NameAllocator namesOutside = names.clone();
+            code.add("// float32 on the CPU: the pointwise part fused into one pass ($L), the rest by its kernels\n", constant("PROGRAM"));
+            code.beginControlFlow("if ($T.mayApply($N))", PointwiseProgramWriter.PROGRAM, locals.get(model.inputs().get(0).node()));
             for (Node n : fused.preconditions()) {
                 String label = n.arg(0).op() == Op.INPUT ? n.arg(0).text() : n.arg(0).toString();
                 String args = n.args().stream().filter(a -> a.op() != Op.SCALAR).map(this::ref).collect(Collectors.joining(", "));
                 code.addStatement("$T.$L(NAME, $S, $L)", CHECKS, n.op().precondition(), label, args);
             }
-            TypeName type = entry.equals("forward") ? INDARRAY : entry.equals("backward") ? INDARRAY_ARRAY : LOSS_AND_GRADIENTS;
-            code.add("// float32 on the CPU: one fused pass ($L); null when it does not apply\n", constant("PROGRAM"));
-            code.addStatement("$T fused = $L.$L(reduction, $L$L)", type, constant("PROGRAM"), entry, gradOutput,
-                    fused.arguments(this::ref, optionLocals));
+            List<Node> before = fused.inputs().stream().filter(n -> !locals.containsKey(n)).toList();
+            plan(before);
+            for (Node n : before) {
+                String guard = fused.guard(n);
+                if (guard == null) {
+                    compute(List.of(n));
+                } else {
+                    String name = names.newName(localName(n));
+                    code.addStatement("$T $N = null", INDARRAY, name);
+                    code.beginControlFlow("if ($L)", guard);
+                    branch(n, name);
+                    code.endControlFlow();
+                    locals.put(n, name);
+                }
+            }
+            List<String> args = new ArrayList<>();
+            for (Node n : fused.inputs()) {
+                args.add(ref(n));
+            }
+            args.addAll(optionLocals);
+            args.addAll(fused.scalarExpressions());
+            List<Node> outputs = fused.outputs();
+            String wanted = !wantsGradients || outputs.isEmpty() ? "null" : "new boolean[] {" + outputs.stream()
+                    .map(o -> Boolean.toString(!firstOnly || fused.neededForFirstGradient(o))).collect(Collectors.joining(", ")) + "}";
+            code.addStatement("$T fused = $L.evaluate(reduction, $L, $L, $L, $L)", LOSS_AND_GRADIENTS, constant("PROGRAM"),
+                    wantsGradients ? "gradOutput" : "null", wantsLoss, wanted, String.join(", ", args));
             code.beginControlFlow("if (fused != null)");
-            return true;
+            if (wantsLoss) {
+                code.addStatement("$T value = fused.loss()", INDARRAY);
+                if (dropsBatchDim) {
+                    code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
+                }
+            }
+            if (wantsGradients) {
+                for (int k = 0; k < outputs.size(); k++) {
+                    Node out = outputs.get(k);
+                    if (!firstOnly || fused.neededForFirstGradient(out)) {
+                        String name = names.newName(localName(out));
+                        code.addStatement("$T $N = fused.gradients()[$L]", INDARRAY, name, k);
+                        locals.put(out, name);
+                    }
+                }
+                // a value computed only under its ?: is null when not taken, and the ops after the program may want it
+                // as a forward value: they recompute it, as the general path's gradients do
+                for (Node n : fused.inputs()) {
+                    if (fused.guard(n) != null && n.op() != Op.INPUT) {
+                        locals.remove(n);
+                    }
+                }
+                gradientPhase = true;
+                Input first = model.inputs().get(0);
+                List<Node> roots = firstOnly ? java.util.Collections.singletonList(gradients.inputGradients().get(first.name()))
+                        : new ArrayList<>(gradients.inputGradients().values());
+                compute(roots);
+                gradientPhase = false;
+            }
+            switch (entry) {
+                case "forward":
+                    code.addStatement("return $T.resultLike(value, inputs[0])", CHECKS);
+                    break;
+                case "backward":
+                    code.addStatement("return $L", gradientArray());
+                    break;
+                case "forwardBackward":
+                    code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS, gradientArray());
+                    break;
+                default:
+                    code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS, firstGradientArray());
+            }
+            code.endControlFlow().endControlFlow();
+            locals.clear();
+            locals.putAll(outside);
+            names = namesOutside;
         }
 
-        /** The fused gradients, shaped and typed like the inputs, as an array expression. */
-        CodeBlock fusedGradients(String array) {
-            List<CodeBlock> parts = new ArrayList<>();
-            for (int i = 0; i < model.inputs().size(); i++) {
-                parts.add(model.inputs().get(i).differentiable() ? CodeBlock.of("$T.like($L[$L], inputs[$L])", CHECKS, array, i, i) : CodeBlock.of("null"));
-            }
-            return CodeBlock.of("new $T[] {$L}", INDARRAY, CodeBlock.join(parts, ", "));
+        /** The first input's gradient and nulls, as forwardAndFirstGradient returns them. */
+        CodeBlock firstGradientArray() {
+            Input first = model.inputs().get(0);
+            String gradient = ref(gradients.inputGradients().get(first.name()));
+            CodeBlock g = gradients.mayBeNull() ? CodeBlock.of("$T.like($T.orZeros($L, $L), inputs[0])", CHECKS, KERNELS, gradient, ref(first.node()))
+                    : CodeBlock.of("$T.like($L, inputs[0])", CHECKS, gradient);
+            return CodeBlock.of("new $T[] {$L$L}", INDARRAY, g, ", null".repeat(model.inputs().size() - 1));
         }
 
         void prologue() {
@@ -711,6 +778,8 @@ public final class LossWriter {
         /** One branch of a ?:, in its own block: what it computes is forgotten after it (Java scopes it there). */
         private void branch(Node value, String target) {
             Map<Node, String> outside = new IdentityHashMap<>(locals);
+            // the block's locals end with it: the general path after it may reuse their names
+            NameAllocator namesOutside = names.clone();
             compute(List.of(value));
             code.addStatement("$N = $L", target, ref(value));
             locals.clear();

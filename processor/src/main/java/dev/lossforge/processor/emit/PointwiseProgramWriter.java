@@ -11,54 +11,85 @@ import dev.lossforge.processor.ir.LossModel.Input;
 import dev.lossforge.processor.ir.LossModel.OptionParam;
 import dev.lossforge.processor.ir.Node;
 import dev.lossforge.processor.ir.Op;
+import dev.lossforge.processor.shape.SymShape;
 import dev.lossforge.runtime.fused.PointwiseOp;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
 
 /**
- * The fused fast path of a loss whose every op, forward and backward, is pointwise: the loss and its gradients
- * as one {@code PointwiseProgram} (a static constant of the generated class, one step per line with the DSL
- * expression it computes), and the call that runs it before the general ND4J-op code. A loss with a
- * reduction inside, indices, weights for MEAN or an unbatched form gets no program ({@link #of} gives null).
+ * The fused fast path of a loss: its pointwise part, forward and backward, as one {@code PointwiseProgram} (a
+ * static constant of the generated class, one step per line with the DSL expression it computes) over the
+ * unreduced loss's shape, the <em>domain</em>. Every node falls in one of three parts:
+ *
+ * <ul>
+ * <li><b>before</b>: ops that do not depend on the program (cross-entropy's picked log-probabilities, the class
+ * weights {@code take} picks), computed by their kernels first; those of the domain's shape are program inputs.
+ * One inside a {@code ?:} branch is computed only when that branch is taken;</li>
+ * <li><b>program</b>: pointwise ops over domain-shaped values (and numbers), plus {@code ?:} on options;</li>
+ * <li><b>after</b>: backward ops that take program values (a gradient flowing back into a "before" op, as
+ * cross-entropy's into its log-softmax), computed by their kernels from the program's outputs.</li>
+ * </ul>
+ *
+ * A loss whose unreduced value is not in the program (a reduction inside it, CTC, ...) gets no program:
+ * {@link #of} gives null. MSE is all program; cross-entropy is a row kernel, a program, and a row kernel.
  */
 final class PointwiseProgramWriter {
     static final ClassName PROGRAM = ClassName.get("dev.lossforge.runtime.fused", "PointwiseProgram");
     static final ClassName POINTWISE_OP = ClassName.get("dev.lossforge.runtime.fused", "PointwiseOp");
 
+    private enum Part { LEAF, BEFORE, PROGRAM, AFTER }
+
     private final LossModel model;
     private final Differentiator.Result gradients;
+    private final Map<Node, SymShape> shapes;
     private final String field;
+    private final SymShape domain;
+    private final Map<Node, Part> parts = new IdentityHashMap<>();
     /** The program's name for each node it computes or reads. */
     private final Map<Node, String> names = new IdentityHashMap<>();
+    private final NameAllocator allocator = new NameAllocator();
     /** Java numbers and boolean conditions the program takes at run time, by program name. */
     private final Map<String, String> scalars = new LinkedHashMap<>();
     private final List<Node> steps = new ArrayList<>();
+    /** Program inputs: domain-shaped model inputs and "before" nodes, in call order. */
+    private final List<Node> inputs = new ArrayList<>();
+    /** Program outputs: the gradient of each domain input that is one, then the values "after" ops take. */
+    private final List<Node> outputs = new ArrayList<>();
     /** Checks the general path runs before an op (BCE's probabilities), run before the program too. */
     private final List<Node> preconditions = new ArrayList<>();
+    /** For a "before" node inside a ?: branch: the Java condition under which it is needed. */
+    private final Map<Node, String> guards = new IdentityHashMap<>();
 
-    private PointwiseProgramWriter(LossModel model, Differentiator.Result gradients, String field) {
+    private PointwiseProgramWriter(LossModel model, Differentiator.Result gradients, Map<Node, SymShape> shapes, String field) {
         this.model = model;
         this.gradients = gradients;
+        this.shapes = shapes;
         this.field = field;
+        this.domain = shapes.get(unweighted(model.loss()));
     }
 
-    /** The fused program for this declaration, or null when some op or input is not pointwise. */
-    static PointwiseProgramWriter of(LossModel model, Differentiator.Result gradients, String field) {
-        if (model.optionalBatch() != null || model.meanWeights() != null || model.inputs().stream().anyMatch(Input::index)) {
+    /** The fused program for this declaration, or null when its unreduced loss is not pointwise. */
+    static PointwiseProgramWriter of(LossModel model, Differentiator.Result gradients, Map<Node, SymShape> shapes, String field) {
+        if (shapes == null || shapes.get(unweighted(model.loss())) == null) {
             return null;
         }
-        PointwiseProgramWriter writer = new PointwiseProgramWriter(model, gradients, field);
+        PointwiseProgramWriter writer = new PointwiseProgramWriter(model, gradients, shapes, field);
         return writer.plan() ? writer : null;
     }
 
-    private List<Node> roots() {
+    private static Node unweighted(Node n) {
+        return n.op() == Op.WEIGHTED ? n.arg(0) : n;
+    }
+
+    private List<Node> gradientRoots() {
         List<Node> roots = new ArrayList<>();
-        roots.add(model.loss());
         for (Input in : model.inputs()) {
             Node g = gradients.inputGradients().get(in.name());
             if (in.differentiable() && g != null) {
@@ -68,62 +99,121 @@ final class PointwiseProgramWriter {
         return roots;
     }
 
+    // ---------------------------------------------------------------- planning
+
     private boolean plan() {
-        NameAllocator allocator = new NameAllocator();
         for (String reserved : List.of("none", "gradLoss")) {
             allocator.newName(reserved, reserved);
         }
-        for (Input in : model.inputs()) {
-            names.put(in.node(), allocator.newName(in.name(), in.node()));
+        Node loss = unweighted(model.loss());
+        List<Node> forwardRoots = new ArrayList<>(List.of(loss));
+        if (model.meanWeights() != null) {
+            forwardRoots.add(model.meanWeights());
         }
-        java.util.Set<Node> outsideBranches = forwardOutsideBranches();
+        for (Node n : Graph.topologicalOrder(forwardRoots)) {
+            classify(n);
+        }
+        for (Node n : Graph.topologicalOrder(gradientRoots())) {
+            classify(n);
+        }
+        if (parts.get(loss) != Part.PROGRAM || model.meanWeights() != null && !usable(model.meanWeights())) {
+            return false;
+        }
+        // what the program reads and returns
+        Set<Node> programNodes = new LinkedHashSet<>();
         for (Node n : Graph.topologicalOrder(roots())) {
-            switch (n.op()) {
-                case INPUT:
-                    break;
-                case OPTION_TENSOR:
-                    names.put(n, allocator.newName(n.text(), n));
-                    break;
-                case SEED:
-                    names.put(n, "gradLoss");
-                    break;
-                case NO_GRADIENT:
-                    names.put(n, "none");
-                    break;
-                case SCALAR:
-                    names.put(n, scalar(n.text(), allocator));
-                    break;
-                case SUM_TO:
-                    // every tensor of a fused call has the loop's shape: summing back to an operand's shape is nothing
-                    names.put(n, names.get(n.arg(0)));
-                    break;
-                case CHOOSE:
-                    scalar(n.arg(0).text(), allocator);
-                    names.put(n, allocator.newName(localName(n), n));
-                    steps.add(n);
-                    break;
-                default:
-                    if (PointwiseOp.byName(n.op().name()) == null) {
-                        return false;
-                    }
-                    if (n.op().precondition() != null) {
-                        // checked up front on leaves, so never inside a ?: branch, which may not be taken
-                        if (!outsideBranches.contains(n)
-                                || n.args().stream().anyMatch(a -> a.op() != Op.INPUT && a.op() != Op.OPTION_TENSOR && a.op() != Op.SCALAR)) {
-                            return false;
-                        }
-                        preconditions.add(n);
-                    }
-                    names.put(n, allocator.newName(localName(n), n));
-                    steps.add(n);
+            if (parts.get(n) == Part.PROGRAM) {
+                programNodes.add(n);
             }
         }
+        for (Node root : gradientRoots()) {
+            if (parts.get(root) == Part.PROGRAM || parts.get(root) == Part.LEAF && root.op() == Op.SEED) {
+                Input in = inputOf(root);
+                if (in == null || !isDomainLeaf(in.node())) {
+                    return false; // a gradient of the domain's shape for an input of another shape
+                }
+                addOutput(root);
+            }
+        }
+        for (Node n : Graph.topologicalOrder(gradientRoots())) {
+            if (parts.get(n) == Part.AFTER) {
+                for (Node a : n.args()) {
+                    if (parts.get(a) == Part.PROGRAM) {
+                        addOutput(a);
+                    }
+                }
+            }
+        }
+        Set<Node> read = new LinkedHashSet<>();
+        for (Node n : programNodes) {
+            read.addAll(n.args());
+        }
+        if (model.meanWeights() != null) {
+            read.add(model.meanWeights());
+        }
+        for (Node a : read) {
+            if (parts.get(a) == Part.BEFORE || a.op() == Op.INPUT && parts.get(a) == Part.LEAF) {
+                if (!inputs.contains(a)) {
+                    inputs.add(a);
+                }
+            }
+        }
+        if (inputs.isEmpty()) {
+            return false;
+        }
+        // the model's inputs first, in their order, then the "before" values
+        List<Node> modelOrder = model.inputs().stream().map(Input::node).toList();
+        inputs.sort(java.util.Comparator.comparingInt(n -> modelOrder.contains(n) ? modelOrder.indexOf(n) : modelOrder.size()));
+        // names: inputs first, then steps
+        for (Node in : inputs) {
+            names.put(in, allocator.newName(in.op() == Op.INPUT ? in.text() : localName(in), in));
+        }
+        for (Node n : programNodes) {
+            for (int i = 0; i < n.args().size(); i++) {
+                boolean shapeOnly = n.op() == Op.SUM_TO && i == 1;
+                if (!shapeOnly && !nameLeaf(n.arg(i))) {
+                    return false;
+                }
+            }
+        }
+        for (Node n : programNodes) {
+            if (!names.containsKey(n)) {
+                if (n.op() == Op.WEIGHTED || n.op() == Op.SUM_TO) {
+                    names.put(n, names.get(n.arg(0)));
+                    continue;
+                }
+                if (n.op() == Op.CHOOSE) {
+                    scalar(n.arg(0).text());
+                }
+                names.put(n, allocator.newName(localName(n), n));
+                steps.add(n);
+            }
+        }
+        if (model.meanWeights() != null && !names.containsKey(model.meanWeights())) {
+            return false;
+        }
+        for (Node n : programNodes) {
+            if (n.op().precondition() != null) {
+                // checked up front on leaves, so never inside a ?: branch, which may not be taken
+                if (!forwardOutsideBranches().contains(n)
+                        || n.args().stream().anyMatch(a -> a.op() != Op.INPUT && a.op() != Op.OPTION_TENSOR && a.op() != Op.SCALAR)) {
+                    return false;
+                }
+                preconditions.add(n);
+            }
+        }
+        for (Node n : Graph.topologicalOrder(gradientRoots())) {
+            if (parts.get(n) == Part.AFTER && n.args().stream().anyMatch(a -> a.op() == Op.SEED)) {
+                return false; // the seed is a program value, not an array, on this path
+            }
+        }
+        computeGuards();
         return true;
     }
 
     /** The forward nodes computed whatever the options: reachable from the loss without entering a ?: branch. */
-    private java.util.Set<Node> forwardOutsideBranches() {
-        java.util.Set<Node> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private Set<Node> forwardOutsideBranches() {
+        Set<Node> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         java.util.ArrayDeque<Node> todo = new java.util.ArrayDeque<>(List.of(model.loss()));
         while (!todo.isEmpty()) {
             Node n = todo.pop();
@@ -134,8 +224,116 @@ final class PointwiseProgramWriter {
         return seen;
     }
 
+    private List<Node> roots() {
+        List<Node> roots = new ArrayList<>(List.of(unweighted(model.loss())));
+        if (model.meanWeights() != null) {
+            roots.add(model.meanWeights());
+        }
+        roots.addAll(gradientRoots());
+        return roots;
+    }
+
+    private void addOutput(Node n) {
+        if (!outputs.contains(n)) {
+            outputs.add(n);
+        }
+    }
+
+    private Input inputOf(Node gradientRoot) {
+        for (Input in : model.inputs()) {
+            if (gradients.inputGradients().get(in.name()) == gradientRoot) {
+                return in;
+            }
+        }
+        return null;
+    }
+
+    private boolean isDomainLeaf(Node n) {
+        return n.op() == Op.INPUT && !isIndex(n) && domain.equals(shapes.get(n));
+    }
+
+    private boolean isIndex(Node input) {
+        return model.inputs().stream().anyMatch(in -> in.node() == input && in.index());
+    }
+
+    /** Whether a program step may read n. */
+    private boolean usable(Node n) {
+        Part part = parts.get(n);
+        if (part == Part.PROGRAM) {
+            return true;
+        }
+        if (part == Part.BEFORE) {
+            SymShape s = shapes.get(n);
+            return s != null && domain.equals(s);
+        }
+        switch (n.op()) {
+            case INPUT: return isDomainLeaf(n);
+            case OPTION_TENSOR: case SCALAR: case SEED: case NO_GRADIENT: return true;
+            default: return false;
+        }
+    }
+
+    private void classify(Node n) {
+        if (parts.containsKey(n)) {
+            return;
+        }
+        switch (n.op()) {
+            case INPUT: case OPTION_TENSOR: case SCALAR: case SEED: case NO_GRADIENT:
+                parts.put(n, Part.LEAF);
+                return;
+            default:
+        }
+        boolean fusable = n.op() == Op.CHOOSE || n.op() == Op.WEIGHTED || n.op() == Op.SUM_TO
+                || PointwiseOp.byName(n.op().name()) != null;
+        boolean argsUsable = true;
+        boolean dependsOnProgram = false;
+        for (int i = 0; i < n.args().size(); i++) {
+            Node a = n.arg(i);
+            Part p = parts.get(a);
+            dependsOnProgram |= p == Part.PROGRAM || p == Part.AFTER || a.op() == Op.SEED; // the seed is a program value
+            boolean shapeOnly = n.op() == Op.SUM_TO && i == 1 || n.op() == Op.CHOOSE && i == 0;
+            if (!shapeOnly && !usable(a)) {
+                argsUsable = false;
+            }
+        }
+        if (n.op() == Op.WEIGHTED) {
+            argsUsable = usable(n.arg(0)) && usable(n.arg(1));
+        }
+        // a pointwise op on program-readable values is in the program (its shape is the domain's, or an option's
+        // or a number's, which the run checks); any other op runs before it, or after it if it needs its values
+        if (fusable && argsUsable) {
+            parts.put(n, Part.PROGRAM);
+        } else {
+            parts.put(n, dependsOnProgram ? Part.AFTER : Part.BEFORE);
+        }
+    }
+
+    private boolean nameLeaf(Node n) {
+        if (names.containsKey(n)) {
+            return true;
+        }
+        switch (n.op()) {
+            case OPTION_TENSOR:
+                names.put(n, allocator.newName(n.text(), n));
+                return true;
+            case SEED:
+                names.put(n, "gradLoss");
+                return true;
+            case NO_GRADIENT:
+                names.put(n, "none");
+                return true;
+            case SCALAR:
+                names.put(n, scalar(n.text()));
+                return true;
+            case INPUT:
+                return false; // a model input the program reads must be one of its inputs
+            default:
+                return true;
+        }
+    }
+
     /** A number stays a literal; another Java expression becomes a named run-time scalar. */
-    private String scalar(String text, NameAllocator allocator) {
+    private String scalar(String text) {
         String trimmed = text.trim();
         if (trimmed.matches("-?\\d+(\\.\\d+)?([eE]-?\\d+)?")) {
             return trimmed.contains(".") || trimmed.contains("e") || trimmed.contains("E") ? trimmed : trimmed + ".0";
@@ -145,10 +343,49 @@ final class PointwiseProgramWriter {
                 return e.getKey();
             }
         }
-        java.util.regex.Matcher field = java.util.regex.Pattern.compile("\\(?this\\.(\\w+)\\)?").matcher(trimmed);
-        String name = allocator.newName(field.matches() ? field.group(1) : "scalar", trimmed);
+        java.util.regex.Matcher fieldRef = java.util.regex.Pattern.compile("\\(?this\\.(\\w+)\\)?").matcher(trimmed);
+        String name = allocator.newName(fieldRef.matches() ? fieldRef.group(1) : "scalar", trimmed);
         scalars.put(name, trimmed);
         return name;
+    }
+
+    /**
+     * The condition under which each "before" input is needed: walking from the loss, a ?: guards what only its
+     * branches reach; a node reached outside every ?: is computed always.
+     */
+    private void computeGuards() {
+        Map<Node, Set<String>> reached = new IdentityHashMap<>();
+        walk(unweighted(model.loss()), "", reached);
+        if (model.meanWeights() != null) {
+            walk(model.meanWeights(), "", reached);
+        }
+        for (Node in : inputs) {
+            Set<String> conditions = reached.get(in);
+            if (conditions != null && !conditions.contains("") && !conditions.isEmpty()) {
+                guards.put(in, conditions.stream().map(c -> "(" + c + ")").collect(Collectors.joining(" || ")));
+            }
+        }
+    }
+
+    private void walk(Node n, String guard, Map<Node, Set<String>> reached) {
+        if (!reached.computeIfAbsent(n, k -> new LinkedHashSet<>()).add(guard)) {
+            return;
+        }
+        if (n.op() == Op.CHOOSE) {
+            String cond = n.arg(0).text().trim();
+            walk(n.arg(1), and(guard, cond), reached);
+            walk(n.arg(2), and(guard, "!(" + cond + ")"), reached);
+            return;
+        }
+        if (parts.get(n) == Part.PROGRAM) {
+            for (Node a : n.args()) {
+                walk(a, guard, reached);
+            }
+        }
+    }
+
+    private static String and(String guard, String cond) {
+        return guard.isEmpty() ? cond : guard + " && " + cond;
     }
 
     private String localName(Node n) {
@@ -164,46 +401,56 @@ final class PointwiseProgramWriter {
         return LossWriter.camelName(n.op());
     }
 
-    private List<String> tensorOptions() {
-        return model.options().stream().filter(OptionParam::isTensor).map(OptionParam::name).toList();
-    }
+    // ---------------------------------------------------------------- what the writer asks
 
     /** The program constant, one builder call per step. */
     FieldSpec field() {
         CodeBlock.Builder init = CodeBlock.builder().add("$T.builder(NAME)", PROGRAM).indent().indent();
-        init.add("\n.inputs($L)", model.inputs().stream().map(i -> CodeBlock.of("$S", names.get(i.node())).toString()).collect(Collectors.joining(", ")));
+        init.add("\n.inputs($L)", quoted(inputs.stream().map(names::get).toList()));
         List<String> options = tensorOptions().stream().map(this::optionName).toList();
         if (!options.isEmpty()) {
-            init.add("\n.options($L)", options.stream().map(o -> CodeBlock.of("$S", o).toString()).collect(Collectors.joining(", ")));
+            init.add("\n.options($L)", quoted(options));
         }
         if (!scalars.isEmpty()) {
-            init.add("\n.scalars($L)", scalars.keySet().stream().map(s -> CodeBlock.of("$S", s).toString()).collect(Collectors.joining(", ")));
+            init.add("\n.scalars($L)", quoted(new ArrayList<>(scalars.keySet())));
         }
         init.add("\n.seed($S)", "gradLoss");
         for (Node n : steps) {
             if (n.op() == Op.CHOOSE) {
                 init.add("\n.choose($S, $S, $S, $S)", names.get(n), scalarName(n.arg(0).text()), names.get(n.arg(1)), names.get(n.arg(2)));
             } else {
-                String args = n.args().stream().map(a -> CodeBlock.of("$S", names.get(a)).toString()).collect(Collectors.joining(", "));
                 // the op's name written into the format, so that JavaPoet sees $T.NAME and uses the static import
-                init.add("\n.step($S, $T." + n.op().name() + ", $L)", names.get(n), POINTWISE_OP, args);
+                init.add("\n.step($S, $T." + n.op().name() + ", $L)", names.get(n), POINTWISE_OP, quoted(n.args().stream().map(names::get).toList()));
             }
             String comment = comment(n);
             if (comment != null) {
                 init.add("  // $L", comment);
             }
         }
-        init.add("\n.loss($S)", names.get(model.loss()));
-        for (Input in : model.inputs()) {
-            Node g = gradients.inputGradients().get(in.name());
-            if (in.differentiable() && g != null) {
-                init.add("\n.gradient($S, $S)", names.get(in.node()), names.get(g));
+        init.add("\n.loss($S)", names.get(unweighted(model.loss())));
+        if (model.meanWeights() != null) {
+            init.add("\n.meanWeights($S)", names.get(model.meanWeights()));
+        }
+        for (Node out : outputs) {
+            Input in = inputOf(out);
+            if (in != null && inputs.contains(in.node())) {
+                init.add("\n.gradient($S, $S)", names.get(in.node()), names.get(out));
+            } else {
+                init.add("\n.output($S)", names.get(out));
             }
         }
         init.add("\n.build()").unindent().unindent();
         return FieldSpec.builder(PROGRAM, field, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                .addJavadoc("The loss and its gradients in one pass over the inputs: the fused CPU path of float32 calls.\n")
+                .addJavadoc("The pointwise part of the loss and of its gradients, fused into one pass: the CPU path of float32 calls.\n")
                 .initializer(init.build()).build();
+    }
+
+    private static String quoted(List<String> values) {
+        return values.stream().map(v -> CodeBlock.of("$S", v).toString()).collect(Collectors.joining(", "));
+    }
+
+    private List<String> tensorOptions() {
+        return model.options().stream().filter(OptionParam::isTensor).map(OptionParam::name).toList();
     }
 
     private String optionName(String option) {
@@ -212,7 +459,7 @@ final class PointwiseProgramWriter {
                 return e.getValue();
             }
         }
-        return option; // unused by the program: passed and ignored
+        return allocator.newName(option, "unused option " + option); // passed and ignored
     }
 
     private String scalarName(String text) {
@@ -238,18 +485,35 @@ final class PointwiseProgramWriter {
         return text.length() > 90 ? text.substring(0, 87) + "..." : text;
     }
 
-    /**
-     * The arguments of a run: inputs and tensor options as the method's locals, then the scalars' Java
-     * expressions; {@code locals} maps a leaf to its local.
-     */
-    CodeBlock arguments(java.util.function.Function<Node, String> locals, List<String> optionLocals) {
-        List<String> args = new ArrayList<>();
-        for (Input in : model.inputs()) {
-            args.add(locals.apply(in.node()));
-        }
-        args.addAll(optionLocals);
-        args.addAll(scalars.values());
-        return CodeBlock.of("$L", String.join(", ", args));
+    /** The program's inputs, in call order: model inputs and "before" nodes. */
+    List<Node> inputs() {
+        return inputs;
+    }
+
+    /** The Java condition under which a "before" input is needed, or null when it always is. */
+    String guard(Node input) {
+        return guards.get(input);
+    }
+
+    /** The values the program returns, in order (gradients of domain inputs, values "after" ops take). */
+    List<Node> outputs() {
+        return outputs;
+    }
+
+    /** Whether this output is what the first model input's gradient needs (a training step asks only for that). */
+    boolean neededForFirstGradient(Node output) {
+        Node root = gradients.inputGradients().get(model.inputs().get(0).name());
+        return root != null && Graph.topologicalOrder(List.of(root)).contains(output);
+    }
+
+    /** Whether the model input's gradient is a program output (else "after" ops compute it). */
+    boolean isOutput(Node node) {
+        return outputs.contains(node);
+    }
+
+    /** The scalars' Java expressions, in call order after the inputs and tensor options. */
+    List<String> scalarExpressions() {
+        return new ArrayList<>(scalars.values());
     }
 
     /** The precondition checks the general path runs before the first op, for the fused path to run first. */

@@ -55,6 +55,8 @@ public final class PointwiseProgram {
     private final float[] constants;
     private final List<Step> steps;
     private final int loss;
+    /** What MEAN divides by the sum of (a weighted loss), or ABSENT for the element count. */
+    private final int meanWeights;
     private final int[] gradients;
     private final Map<String, Integer> registers;
 
@@ -74,6 +76,7 @@ public final class PointwiseProgram {
         }
         this.steps = List.copyOf(b.steps);
         this.loss = b.loss;
+        this.meanWeights = b.meanWeights;
         this.gradients = b.gradients.clone();
         this.registers = Map.copyOf(b.registers);
     }
@@ -99,43 +102,74 @@ public final class PointwiseProgram {
 
     /** The reduced loss; null when the fast path does not apply. {@code values}: inputs, tensor options, scalars. */
     public INDArray forward(Reduction reduction, Object... values) {
-        LossAndGradients r = run(reduction, null, true, 0, values);
+        LossAndGradients r = evaluate(reduction, null, true, null, values);
         return r == null ? null : r.loss();
     }
 
     /** The gradients of every input (null for inputs without one); null when the fast path does not apply. */
     public INDArray[] backward(Reduction reduction, INDArray gradOutput, Object... values) {
-        LossAndGradients r = run(reduction, gradOutput, false, Integer.MAX_VALUE, values);
+        LossAndGradients r = evaluate(reduction, gradOutput, false, all(), values);
         return r == null ? null : r.gradients();
     }
 
     /** The loss and every gradient; null when the fast path does not apply. */
     public LossAndGradients forwardBackward(Reduction reduction, INDArray gradOutput, Object... values) {
-        return run(reduction, gradOutput, true, Integer.MAX_VALUE, values);
+        return evaluate(reduction, gradOutput, true, all(), values);
     }
 
     /** The loss and the first input's gradient only; null when the fast path does not apply. */
     public LossAndGradients forwardAndFirstGradient(Reduction reduction, INDArray gradOutput, Object... values) {
-        return run(reduction, gradOutput, true, 1, values);
+        boolean[] first = new boolean[gradients.length];
+        if (first.length > 0) {
+            first[0] = true;
+        }
+        return evaluate(reduction, gradOutput, true, first, values);
     }
 
-    /** @param gradientCount how many inputs, from the first, want their gradient */
-    private LossAndGradients run(Reduction reduction, INDArray gradOutput, boolean wantLoss, int gradientCount, Object[] values) {
-        boolean wantGradients = gradientCount > 0;
-        if (wantGradients && gradOutput == null || !ENABLED || values.length != inputCount + optionCount + scalarCount || !Nd4j.getEnvironment().isCPU()) {
+    private boolean[] all() {
+        boolean[] all = new boolean[gradients.length];
+        Arrays.fill(all, true);
+        return all;
+    }
+
+    /** Whether a call with this first value could take the fast path (enabled, float32, on the CPU): a cheap pre-check. */
+    public static boolean mayApply(INDArray first) {
+        return ENABLED && first != null && first.dataType() == DataType.FLOAT && !first.isEmpty() && Nd4j.getEnvironment().isCPU();
+    }
+
+    /**
+     * The loss (if {@code wantLoss}) and the outputs (gradients) marked in {@code wantGradients} (null: none), or
+     * null when the fast path does not apply. An input value may be null when the ?: that uses it is not taken.
+     */
+    public LossAndGradients evaluate(Reduction reduction, INDArray gradOutput, boolean wantLoss, boolean[] wantGradients,
+            Object... values) {
+        boolean anyGradient = wantGradients != null;
+        if (anyGradient && gradOutput == null || !ENABLED || values.length != inputCount + optionCount + scalarCount
+                || !Nd4j.getEnvironment().isCPU()) {
             return null;
         }
-        INDArray first = (INDArray) values[0];
+        INDArray first = null;
+        for (int i = 0; i < inputCount && first == null; i++) {
+            first = (INDArray) values[i];
+        }
+        if (first == null) {
+            return null;
+        }
         long[] shape = first.shape();
         long length = first.length();
         if (first.dataType() != DataType.FLOAT || length == 0 || length > Integer.MAX_VALUE - BLOCK) {
             return null;
         }
-        // every register's value: a float buffer (a tensor of the loop's shape) or a single float
+        // every register's value: a float buffer (a tensor of the loop's shape), a single float, or none
         FloatBuffer[] tensors = new FloatBuffer[registerCount()];
         float[] scalars = new float[registerCount()];
+        boolean[] absent = new boolean[registerCount()];
         for (int i = 0; i < inputCount + optionCount; i++) {
             INDArray v = (INDArray) values[i];
+            if (v == null) {
+                absent[i] = true;
+                continue;
+            }
             if (v.dataType() != DataType.FLOAT) {
                 return null;
             }
@@ -156,8 +190,24 @@ public final class PointwiseProgram {
                 scalars[inputCount + optionCount + i] = ((Number) v).floatValue();
             }
         }
+        System.arraycopy(constants, 0, scalars, constantBase(), constants.length);
+        int tasks = (int) ((length + TASK - 1) / TASK);
+
+        // MEAN of a weighted loss divides by the weights' sum: a first pass when they are computed
+        double denominator = reduction == Reduction.SUM ? 1.0 : denominator(reduction, first);
+        if (reduction == Reduction.MEAN && meanWeights != ABSENT) {
+            Plan weightsPlan = new Plan(registerCount(), absent);
+            int w = weightsPlan.resolve(meanWeights, flags);
+            if (w == ABSENT) {
+                return null;
+            }
+            int[] slot = weightsPlan.allocateSlots(new int[0], w);
+            Execution sumWeights = new Execution(weightsPlan.order(), tensors, scalars, slot[w], new int[0], new FloatBuffer[0],
+                    registerCount());
+            denominator = Workers.run(tasks, t -> run(sumWeights, t, (int) length));
+        }
         int seedRegister = inputCount + optionCount + scalarCount;
-        if (wantGradients) {
+        if (anyGradient) {
             if (reduction == Reduction.NONE) {
                 if (gradOutput.dataType() != DataType.FLOAT || !Arrays.equals(gradOutput.shape(), shape)) {
                     return null;
@@ -167,18 +217,22 @@ public final class PointwiseProgram {
                 if (gradOutput.length() != 1) {
                     return null;
                 }
-                scalars[seedRegister] = (float) (reduction == Reduction.SUM ? gradOutput.getDouble(0) : gradOutput.getDouble(0) / denominator(reduction, first));
+                scalars[seedRegister] = (float) (gradOutput.getDouble(0) / denominator);
             }
         }
-        System.arraycopy(constants, 0, scalars, constantBase(), constants.length);
 
         // which registers this call needs, with the ?: resolved and "no gradient" propagated
-        Plan plan = new Plan(registerCount());
+        Plan plan = new Plan(registerCount(), absent);
         int lossRegister = wantLoss ? plan.resolve(loss, flags) : ABSENT;
+        if (wantLoss && lossRegister == ABSENT) {
+            return null;
+        }
         int[] gradientRegisters = new int[gradients.length];
         Arrays.fill(gradientRegisters, ABSENT);
+        boolean[] wanted = new boolean[gradients.length];
         for (int i = 0; i < gradients.length; i++) {
-            if (wantGradients && gradients[i] != ABSENT && i < gradientCount) {
+            wanted[i] = anyGradient && i < wantGradients.length && wantGradients[i] && gradients[i] != ABSENT;
+            if (wanted[i]) {
                 gradientRegisters[i] = plan.resolve(gradients[i], flags);
             }
         }
@@ -192,9 +246,9 @@ public final class PointwiseProgram {
             storeBuffers.add(output(lossTensor));
         }
         for (int i = 0; i < gradients.length; i++) {
-            if (wantGradients && gradients[i] != ABSENT && i < gradientCount) {
+            if (wanted[i]) {
                 if (gradientRegisters[i] == ABSENT) {
-                    gradientTensors[i] = Nd4j.zeros(DataType.FLOAT, shape); // no path gave a gradient
+                    gradientTensors[i] = null; // no path gave a gradient: null, as in Kernels
                 } else {
                     gradientTensors[i] = Nd4j.createUninitialized(DataType.FLOAT, shape);
                     stores.add(new int[] {gradientRegisters[i]});
@@ -210,18 +264,19 @@ public final class PointwiseProgram {
         }
         Execution execution = new Execution(plan.order(), tensors, scalars, sumRegister == ABSENT ? ABSENT : slot[sumRegister],
                 storeRegisters, storeBuffers.toArray(new FloatBuffer[0]), registerCount());
-        int tasks = (int) ((length + TASK - 1) / TASK);
-        double total = Workers.run(tasks, t -> {
-            float[][] regs = Workers.blocks(execution.registerSlots() + 1, BLOCK);
-            int from = t * TASK;
-            return execution.run(from, (int) Math.min(length, (long) from + TASK), regs, regs[regs.length - 1]);
-        });
+        double total = Workers.run(tasks, t -> run(execution, t, (int) length));
         INDArray value = null;
         if (wantLoss) {
-            value = sum ? Nd4j.scalar(DataType.FLOAT, total / (reduction == Reduction.SUM ? 1.0 : denominator(reduction, first)))
-                    : lossTensor;
+            value = sum ? Nd4j.scalar(DataType.FLOAT, total / denominator) : lossTensor;
         }
         return new LossAndGradients(value, gradientTensors);
+    }
+
+    /** Task t of an execution over [0, length), on this thread's registers. */
+    private static double run(Execution execution, int t, int length) {
+        float[][] regs = Workers.blocks(execution.registerSlots() + 1, BLOCK);
+        int from = t * TASK;
+        return execution.run(from, (int) Math.min(length, (long) from + TASK), regs, regs[regs.length - 1]);
     }
 
     private static double denominator(Reduction reduction, INDArray first) {
@@ -268,16 +323,19 @@ public final class PointwiseProgram {
         private final List<int[]> order = new ArrayList<>();
         private int next;
 
-        Plan(int registers) {
+        private final boolean[] absentValues;
+
+        Plan(int registers, boolean[] absentValues) {
             resolved = new int[registers + steps.size()]; // room for negations that "no gradient" minus x needs
             done = new boolean[resolved.length];
             next = registers;
+            this.absentValues = absentValues;
         }
 
         /** The register holding r's value in this call, or ABSENT; computes what it needs first. */
         int resolve(int r, boolean[] flags) {
             if (r == ABSENT || r < stepBase()) {
-                return r;
+                return r != ABSENT && r < absentValues.length && absentValues[r] ? ABSENT : r;
             }
             if (done[r]) {
                 return resolved[r];
@@ -453,6 +511,8 @@ public final class PointwiseProgram {
         private String seedName;
         private int seed;
         private int loss = ABSENT;
+        private int meanWeights = ABSENT;
+        private String meanWeightsName;
         private int[] gradients = new int[0];
         private String lossName_;
         private final List<String[]> gradientNames = new ArrayList<>();
@@ -506,9 +566,21 @@ public final class PointwiseProgram {
             return this;
         }
 
-        /** The gradient of {@code input}; inputs without one are left out. */
+        /** A weighted loss: MEAN divides by the sum of these weights instead of the element count. */
+        public Builder meanWeights(String name) {
+            meanWeightsName = name;
+            return this;
+        }
+
+        /** The gradient of {@code input}: the next output (calls return outputs in the order they are declared). */
         public Builder gradient(String input, String name) {
             gradientNames.add(new String[] {input, name});
+            return this;
+        }
+
+        /** Another value the program returns (a gradient that ops outside the program carry on from). */
+        public Builder output(String name) {
+            gradientNames.add(new String[] {null, name});
             return this;
         }
 
@@ -553,14 +625,14 @@ public final class PointwiseProgram {
                 steps.add(new Step(name, (PointwiseOp) p[1], args, flag));
             }
             loss = lossName_ == null ? ABSENT : register(lossName_);
-            gradients = new int[inputs.size()];
-            Arrays.fill(gradients, ABSENT);
-            for (String[] g : gradientNames) {
-                int input = inputs.indexOf(g[0]);
-                if (input < 0) {
+            meanWeights = meanWeightsName == null ? ABSENT : register(meanWeightsName);
+            gradients = new int[gradientNames.size()];
+            for (int k = 0; k < gradientNames.size(); k++) {
+                String[] g = gradientNames.get(k);
+                if (g[0] != null && !inputs.contains(g[0])) {
                     throw new IllegalArgumentException(lossName + ": " + g[0] + " is not an input");
                 }
-                gradients[input] = register(g[1]);
+                gradients[k] = register(g[1]);
             }
             return new PointwiseProgram(this);
         }

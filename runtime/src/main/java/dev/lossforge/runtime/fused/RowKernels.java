@@ -1,5 +1,6 @@
 package dev.lossforge.runtime.fused;
 
+import dev.lossforge.runtime.HostArrays;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -113,8 +114,8 @@ public final class RowKernels {
         }
         int width = (int) x.size(-1);
         long rows = x.length() / width;
-        float[] grads = g.castTo(DataType.FLOAT).dup('c').data().asFloat();
-        float[] logProbs = picked.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] grads = HostArrays.floats(g.castTo(DataType.FLOAT));
+        float[] logProbs = HostArrays.floats(picked.castTo(DataType.FLOAT));
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
         FloatBuffer in = PointwiseProgram.buffer(x);
         FloatBuffer result = PointwiseProgram.output(out);

@@ -1,0 +1,65 @@
+package dev.lossforge.runtime;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * ND4J arrays to Java arrays and back, without a native op when the array is already plain c-order: each
+ * native op costs microseconds, which is what small losses ([32,10]) are made of.
+ */
+public final class HostArrays {
+    private HostArrays() {
+    }
+
+    /** The elements in c order, as a new Java array. */
+    public static double[] doubles(INDArray a) {
+        return a.isEmpty() ? new double[0] : plain(a).data().asDouble();
+    }
+
+    /** The elements in c order, as a new Java array. */
+    public static float[] floats(INDArray a) {
+        return a.isEmpty() ? new float[0] : plain(a).data().asFloat();
+    }
+
+    /** The array itself when its buffer holds exactly its elements in c order, else a c-order copy. */
+    private static INDArray plain(INDArray a) {
+        if (a.offset() == 0 && a.data().length() == a.length() && a.ordering() == 'c' && hasCStrides(a)) {
+            return a;
+        }
+        return a.dup('c');
+    }
+
+    private static boolean hasCStrides(INDArray a) {
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && stride[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+    /** An array of {@code type} holding {@code values} (in c order) with {@code shape}, made without a cast op for float types. */
+    public static INDArray of(double[] values, long[] shape, DataType type) {
+        if (values.length == 0) {
+            return Nd4j.create(type, shape);
+        }
+        INDArray flat;
+        if (type == DataType.FLOAT) {
+            float[] f = new float[values.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) values[i];
+            }
+            flat = Nd4j.createFromArray(f);
+        } else if (type == DataType.DOUBLE) {
+            flat = Nd4j.createFromArray(values);
+        } else {
+            flat = Nd4j.createFromArray(values).castTo(type);
+        }
+        return shape.length == 1 && shape[0] == values.length ? flat : flat.reshape('c', shape);
+    }
+}
