@@ -247,6 +247,8 @@ public final class Dl4jLoss implements ILossFunction {
     private Evaluation evaluate(Prepared p, INDArray preOutput, IActivation activationFn, boolean wantGradient) {
         double value;
         INDArray dOutput = null;
+        // DL4J's factor N goes into the backward pass's seed (gradOutput): no extra pass over the gradient
+        double scale = scale(p.minibatch);
         switch (p.maskKind) {
             case ELEMENT -> {
                 // a per-output mask on an element-wise loss: the reduction over the unmasked elements only
@@ -256,7 +258,7 @@ public final class Dl4jLoss implements ILossFunction {
                 INDArray perElement;
                 if (wantGradient) {
                     // one pass gives the per-element loss and the gradient
-                    INDArray gradOut = count == 0 ? m.mul(0) : m.div(denominator);
+                    INDArray gradOut = count == 0 ? m.mul(0) : m.mul(scale / denominator);
                     LossAndGradients step = noneLoss.forwardAndFirstGradient(gradOut, p.output, p.target);
                     perElement = step.loss().castTo(m.dataType());
                     dOutput = step.gradients()[0];
@@ -271,7 +273,7 @@ public final class Dl4jLoss implements ILossFunction {
                     value = 0.0;
                     dOutput = wantGradient ? Nd4j.zeros(p.output.dataType(), p.output.shape()) : null;
                 } else {
-                    LossAndGradients lg = reduce(rows(p.output, p.keep), rows(p.target, p.keep), p.minibatch, wantGradient);
+                    LossAndGradients lg = reduce(rows(p.output, p.keep), rows(p.target, p.keep), p.minibatch, wantGradient, scale);
                     value = lg.loss().getDouble(0);
                     if (wantGradient) {
                         INDArray sub = lg.gradients()[0];
@@ -283,12 +285,11 @@ public final class Dl4jLoss implements ILossFunction {
                 }
             }
             default -> {
-                LossAndGradients lg = reduce(p.output, p.target, p.minibatch, wantGradient);
+                LossAndGradients lg = reduce(p.output, p.target, p.minibatch, wantGradient, scale);
                 value = lg.loss().getDouble(0);
                 dOutput = wantGradient ? lg.gradients()[0] : null;
             }
         }
-        double scale = scale(p.minibatch);
         INDArray gradient = null;
         if (wantGradient) {
             // backprop writes into its first argument (sigmoid, softmax, ...): never the caller's array. The
@@ -297,31 +298,27 @@ public final class Dl4jLoss implements ILossFunction {
             INDArray eps = dOutput.castTo(preOutput.dataType());
             INDArray in = isIdentity(activationFn) ? preOutput : p.output.assign(preOutput);
             gradient = activationFn.backprop(in, eps).getFirst();
-            if (scale != 1.0) {
-                gradient.muli(scale);
-            }
         }
         return new Evaluation(value * scale, gradient, p.minibatch);
     }
 
-    /** The loss and, if asked, its gradient; BATCHMEAN divides by the true minibatch N, not by the (flattened) rows. */
-    private LossAndGradients reduce(INDArray output, INDArray target, long minibatch, boolean wantGradient) {
+    /**
+     * The loss and, if asked, its gradient times {@code gradScale}; BATCHMEAN divides by the true minibatch N, not
+     * by the (flattened) rows.
+     */
+    private LossAndGradients reduce(INDArray output, INDArray target, long minibatch, boolean wantGradient, double gradScale) {
         if (loss.reduction() == Reduction.BATCHMEAN) {
-            LossAndGradients sum = run(sumLoss, output, target, wantGradient);
-            INDArray[] grads = sum.gradients();
-            if (grads != null && grads[0] != null) {
-                grads[0] = grads[0].div(minibatch);
-            }
-            return new LossAndGradients(sum.loss().div(minibatch), grads);
+            LossAndGradients sum = run(sumLoss, output, target, wantGradient, gradScale / minibatch);
+            return new LossAndGradients(sum.loss().div(minibatch), sum.gradients());
         }
-        return run(loss, output, target, wantGradient);
+        return run(loss, output, target, wantGradient, gradScale);
     }
 
-    private static LossAndGradients run(LossFunction f, INDArray output, INDArray target, boolean wantGradient) {
+    private static LossAndGradients run(LossFunction f, INDArray output, INDArray target, boolean wantGradient, double gradScale) {
         if (!wantGradient) {
             return new LossAndGradients(f.forward(output, target), null);
         }
-        return f.forwardAndFirstGradient(Nd4j.scalar(output.dataType(), 1.0), output, target);
+        return f.forwardAndFirstGradient(Nd4j.scalar(output.dataType(), gradScale), output, target);
     }
 
     private double denominator(double unmaskedCount, long minibatch) {

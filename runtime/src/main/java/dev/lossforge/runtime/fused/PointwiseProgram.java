@@ -59,6 +59,8 @@ public final class PointwiseProgram {
     private final int meanWeights;
     private final int[] gradients;
     private final Map<String, Integer> registers;
+    /** Whether anything reads each register: values nothing reads are not checked or loaded. */
+    private final boolean[] read;
 
     /** One step: {@code op} over argument registers, or, when op is null, {@code flag ? args[0] : args[1]}. */
     record Step(String name, PointwiseOp op, int[] args, int flag) {
@@ -79,6 +81,27 @@ public final class PointwiseProgram {
         this.meanWeights = b.meanWeights;
         this.gradients = b.gradients.clone();
         this.registers = Map.copyOf(b.registers);
+        this.read = new boolean[stepBase() + steps.size()];
+        for (Step step : steps) {
+            for (int a : step.args()) {
+                if (a != ABSENT) {
+                    read[a] = true;
+                }
+            }
+            if (step.flag() != ABSENT) {
+                read[step.flag()] = true;
+            }
+        }
+        for (int r : gradients) {
+            if (r != ABSENT) {
+                read[r] = true;
+            }
+        }
+        for (int r : new int[] {loss, meanWeights}) {
+            if (r != ABSENT) {
+                read[r] = true;
+            }
+        }
     }
 
     public static Builder builder(String lossName) {
@@ -166,8 +189,8 @@ public final class PointwiseProgram {
         boolean[] absent = new boolean[registerCount()];
         for (int i = 0; i < inputCount + optionCount; i++) {
             INDArray v = (INDArray) values[i];
-            if (v == null) {
-                absent[i] = true;
+            if (v == null || !read[i]) {
+                absent[i] = true; // not computed (its ?: not taken), or not read by any step (an option of other ops)
                 continue;
             }
             if (v.dataType() != DataType.FLOAT) {
