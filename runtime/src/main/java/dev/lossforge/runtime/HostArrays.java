@@ -48,18 +48,28 @@ public final class HostArrays {
         if (values.length == 0) {
             return Nd4j.create(type, shape);
         }
-        INDArray flat;
         if (type == DataType.FLOAT) {
             float[] f = new float[values.length];
             for (int i = 0; i < f.length; i++) {
                 f[i] = (float) values[i];
             }
-            flat = Nd4j.createFromArray(f);
-        } else if (type == DataType.DOUBLE) {
-            flat = Nd4j.createFromArray(values);
-        } else {
-            flat = Nd4j.createFromArray(values).castTo(type);
+            return of(f, shape);
         }
-        return shape.length == 1 && shape[0] == values.length ? flat : flat.reshape('c', shape);
+        if (type == DataType.DOUBLE) {
+            // createUninitialized allocates in the active workspace (createFromArray would not)
+            INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, shape);
+            out.data().asNioDouble().put(0, values);
+            return out;
+        }
+        return Nd4j.createFromArray(values).castTo(type).reshape('c', shape);
+    }
+
+    /** A FLOAT array holding {@code values} (in c order) with {@code shape}, in the active workspace if any. */
+    public static INDArray of(float[] values, long[] shape) {
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
+        if (values.length > 0) {
+            out.data().asNioFloat().put(0, values);
+        }
+        return out;
     }
 }

@@ -514,7 +514,7 @@ public final class Kernels {
             long[] idx = indexValues(index, t.size(axis), ignoreIndex);
             INDArray fast = RowKernels.logSoftmaxPick(t, idx, ignoreIndex);
             if (fast != null) {
-                return fast.reshape(index.shape());
+                return fast.rank() == index.rank() ? fast : fast.reshape(index.shape());
             }
         }
         return gather(logSoftmax(t, dim), dim, index, ignoreIndex);

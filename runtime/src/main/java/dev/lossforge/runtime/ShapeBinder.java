@@ -29,7 +29,15 @@ public final class ShapeBinder {
     private final Map<String, Long> dims = new LinkedHashMap<>();
     private final Map<String, long[]> variadics = new LinkedHashMap<>();
     /** Which parameter, with which shape, bound each symbol: for the error message. */
-    private final Map<String, String> boundFrom = new LinkedHashMap<>();
+    /** Where each dim was bound: the parameter and its shape, formatted only for an error message. */
+    private final Map<String, Source> boundFrom = new LinkedHashMap<>();
+
+    private record Source(String param, long[] shape) {
+        @Override
+        public String toString() {
+            return describe(param, shape);
+        }
+    }
     private final List<Runnable> deferredChecks = new ArrayList<>();
 
     public ShapeBinder(String lossName) {
@@ -60,7 +68,7 @@ public final class ShapeBinder {
                     long[] known = variadics.get(v.name());
                     if (known == null) {
                         variadics.put(v.name(), middle);
-                        boundFrom.put(v.name(), describe(param, shape));
+                        boundFrom.put(v.name(), new Source(param, shape));
                     } else if (!Arrays.equals(known, middle)) {
                         throw mismatch(param, shape, spec);
                     }
@@ -128,7 +136,7 @@ public final class ShapeBinder {
         Long known = dims.get(name);
         if (known == null) {
             dims.put(name, actual);
-            boundFrom.put(name, describe(param, shape));
+            boundFrom.put(name, new Source(param, shape));
             return true;
         }
         return known == actual;
@@ -163,8 +171,8 @@ public final class ShapeBinder {
     /** {@code N=4, d=() bound from input [4,5]}: every bound dim, grouped by the parameter that bound it. */
     public String boundDims() {
         Map<String, List<String>> bySource = new LinkedHashMap<>();
-        dims.forEach((name, size) -> bySource.computeIfAbsent(boundFrom.get(name), k -> new ArrayList<>()).add(name + "=" + size));
-        variadics.forEach((name, sizes) -> bySource.computeIfAbsent(boundFrom.get(name), k -> new ArrayList<>())
+        dims.forEach((name, size) -> bySource.computeIfAbsent(String.valueOf(boundFrom.get(name)), k -> new ArrayList<>()).add(name + "=" + size));
+        variadics.forEach((name, sizes) -> bySource.computeIfAbsent(String.valueOf(boundFrom.get(name)), k -> new ArrayList<>())
                 .add(name + "=(" + join(sizes) + ")"));
         List<String> parts = new ArrayList<>();
         bySource.forEach((source, names) -> parts.add(String.join(", ", names) + " bound from " + source));

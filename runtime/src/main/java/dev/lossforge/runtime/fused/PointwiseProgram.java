@@ -483,9 +483,10 @@ public final class PointwiseProgram {
 
         /** Runs elements [from, to) and returns the sum of the loss over them (0 when not summed). */
         double run(int from, int to, float[][] regs, float[] tmp) {
+            int used = Math.min(BLOCK, to - from);
             for (int r = 0; r < tensors.length; r++) {
                 if (tensors[r] == null && r < scalars.length) {
-                    Arrays.fill(regs[r], scalars[r]);
+                    Arrays.fill(regs[r], 0, used, scalars[r]);
                 }
             }
             PointwiseOp[] ops = PointwiseOp.values();

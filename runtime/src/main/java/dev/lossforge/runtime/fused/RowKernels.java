@@ -100,7 +100,7 @@ public final class RowKernels {
                 picked[(int) r] = (row[(int) k] - shift) - logSum;
             }
         });
-        return Nd4j.createFromArray(picked);
+        return HostArrays.of(picked, new long[] {rows});
     }
 
     /**

@@ -103,6 +103,27 @@ class PointwiseProgramTest {
     }
 
     @Test
+    void insideAWorkspaceTheResultsAreTheSame() {
+        INDArray x = random(13, 70, 300);
+        INDArray t = random(14, 70, 300);
+        LossAndGradients outside = MSE.forwardBackward(Reduction.MEAN, Nd4j.scalar(1f), x, t);
+        INDArray[] picked = {random(15, 70, 300)};
+        org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration conf = org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration.builder()
+                .initialSize(0).policyLearning(org.nd4j.linalg.api.memory.enums.LearningPolicy.FIRST_LOOP).build();
+        for (int round = 0; round < 3; round++) {
+            try (org.nd4j.linalg.api.memory.MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, "PointwiseProgramTest")) {
+                LossAndGradients inside = MSE.forwardBackward(Reduction.MEAN, Nd4j.scalar(1f), x, t);
+                assertEquals(outside.loss().getDouble(0), inside.loss().getDouble(0));
+                assertEquals(outside.gradients()[0], inside.gradients()[0].detach());
+                INDArray rows = dev.lossforge.runtime.Kernels.logSoftmaxPick(picked[0], 1,
+                        Nd4j.createFromArray(new long[70]), -100);
+                assertEquals(dev.lossforge.runtime.Kernels.gather(dev.lossforge.runtime.Kernels.logSoftmax(picked[0], 1), 1,
+                        Nd4j.createFromArray(new long[70]), -100).detach(), rows.detach());
+            }
+        }
+    }
+
+    @Test
     void notApplicableCasesReturnNull() {
         assertNull(MSE.forward(Reduction.MEAN, random(1, 3, 4).castTo(DataType.DOUBLE), random(2, 3, 4).castTo(DataType.DOUBLE)));
         assertNull(MSE.forward(Reduction.MEAN, random(1, 3, 4), random(2, 4)), "broadcasting is left to the general path");
