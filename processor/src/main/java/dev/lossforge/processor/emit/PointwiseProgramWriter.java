@@ -361,7 +361,9 @@ final class PointwiseProgramWriter {
         }
         for (Node in : inputs) {
             Set<String> conditions = reached.get(in);
-            if (conditions != null && !conditions.contains("") && !conditions.isEmpty()) {
+            // reached under c and under !(c): needed either way
+            boolean bothWays = conditions != null && conditions.stream().anyMatch(c -> conditions.contains("!(" + c + ")"));
+            if (conditions != null && !conditions.contains("") && !conditions.isEmpty() && !bothWays) {
                 guards.put(in, conditions.stream().map(c -> "(" + c + ")").collect(Collectors.joining(" || ")));
             }
         }
