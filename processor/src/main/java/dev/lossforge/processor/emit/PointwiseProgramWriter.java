@@ -169,16 +169,15 @@ final class PointwiseProgramWriter {
             names.put(in, allocator.newName(in.op() == Op.INPUT ? in.text() : localName(in), in));
         }
         for (Node n : programNodes) {
-            for (int i = 0; i < n.args().size(); i++) {
-                boolean shapeOnly = n.op() == Op.SUM_TO && i == 1;
-                if (!shapeOnly && !nameLeaf(n.arg(i))) {
+            for (Node a : n.args()) {
+                if (!nameLeaf(a)) {
                     return false;
                 }
             }
         }
         for (Node n : programNodes) {
             if (!names.containsKey(n)) {
-                if (n.op() == Op.WEIGHTED || n.op() == Op.SUM_TO) {
+                if (n.op() == Op.WEIGHTED) {
                     names.put(n, names.get(n.arg(0)));
                     continue;
                 }
@@ -283,15 +282,15 @@ final class PointwiseProgramWriter {
                 return;
             default:
         }
-        boolean fusable = n.op() == Op.CHOOSE || n.op() == Op.WEIGHTED || n.op() == Op.SUM_TO
-                || PointwiseOp.byName(n.op().name()) != null;
+        // (SUM_TO is not: it reduces a broadcast gradient to a smaller operand, which only its kernel can do)
+        boolean fusable = n.op() == Op.CHOOSE || n.op() == Op.WEIGHTED || PointwiseOp.byName(n.op().name()) != null;
         boolean argsUsable = true;
         boolean dependsOnProgram = false;
         for (int i = 0; i < n.args().size(); i++) {
             Node a = n.arg(i);
             Part p = parts.get(a);
             dependsOnProgram |= p == Part.PROGRAM || p == Part.AFTER || a.op() == Op.SEED; // the seed is a program value
-            boolean shapeOnly = n.op() == Op.SUM_TO && i == 1 || n.op() == Op.CHOOSE && i == 0;
+            boolean shapeOnly = n.op() == Op.CHOOSE && i == 0;
             if (!shapeOnly && !usable(a)) {
                 argsUsable = false;
             }

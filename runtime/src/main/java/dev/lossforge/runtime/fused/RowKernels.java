@@ -94,6 +94,14 @@ public final class RowKernels {
                 }
                 int start = (int) (r * width);
                 in.get(start, row, 0, width);
+                // shifted by the picked logit itself, log p_k = -log(sum(exp(x - x_k))): no pass for the max. When
+                // another logit is so much larger that the sum overflows (or x_k is not finite), PyTorch's way.
+                float picked_k = row[(int) k];
+                double sum = Float.isFinite(picked_k) ? math.sumExp(row, picked_k, width) : Double.POSITIVE_INFINITY;
+                if (sum < Float.MAX_VALUE) {
+                    picked[(int) r] = -(float) Math.log(sum);
+                    continue;
+                }
                 float max = math.max(row, width);
                 float shift = Float.isInfinite(max) ? 0f : max;
                 float logSum = (float) Math.log(math.sumExp(row, shift, width));
