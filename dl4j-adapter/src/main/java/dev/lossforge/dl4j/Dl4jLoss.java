@@ -318,7 +318,8 @@ public final class Dl4jLoss implements ILossFunction {
         if (!wantGradient) {
             return new LossAndGradients(f.forward(output, target), null);
         }
-        return f.forwardAndFirstGradient(Nd4j.scalar(output.dataType(), gradScale), output, target);
+        // a shared scalar (one per dtype and value): no allocation per step
+        return f.forwardAndFirstGradient(dev.lossforge.runtime.Checks.filled(gradScale, output.dataType()), output, target);
     }
 
     private double denominator(double unmaskedCount, long minibatch) {

@@ -3,6 +3,7 @@ package dev.lossforge.runtime;
 import dev.lossforge.runtime.fused.RowKernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Input validation for generated losses. Every failure is an {@link IllegalArgumentException} that names the
@@ -127,6 +128,7 @@ public final class Checks {
         if (gradient == null) {
             return null;
         }
+        gradient = unshared(gradient);
         INDArray shaped = java.util.Arrays.equals(gradient.shape(), input.shape()) ? gradient : gradient.reshape(input.shape());
         return shaped.dataType() == input.dataType() || !input.dataType().isFPType() ? shaped : shaped.castTo(input.dataType());
     }
@@ -148,6 +150,7 @@ public final class Checks {
 
     /** A loss value in the dtype of the first input when that is HALF or BFLOAT16 (computed in FLOAT). */
     public static INDArray resultLike(INDArray value, INDArray firstInput) {
+        value = unshared(value);
         DataType type = firstInput.dataType();
         return (type == DataType.HALF || type == DataType.BFLOAT16) && value.dataType() != type ? value.castTo(type) : value;
     }
@@ -180,5 +183,45 @@ public final class Checks {
             return value;
         }
         return value.reshape(java.util.Arrays.copyOfRange(value.shape(), 1, value.rank()));
+    }
+
+    // ---------------------------------------------------------------- the values of unset tensor options
+
+    private static final int MAX_FILLED = 256;
+    private static final java.util.Map<java.util.List<Object>, INDArray> FILLED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Set<INDArray> SHARED =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+
+    /**
+     * A tensor of {@code shape} filled with {@code value}: an unset tensor option's value. One shared, read-only
+     * array per (dtype, shape, value), made outside any workspace (kernels never write their inputs, and a result
+     * that is one of these is copied on the way out, see {@link #unshared}): no allocation per call.
+     */
+    public static INDArray filled(long[] shape, double value, DataType dtype) {
+        java.util.List<Object> key = java.util.List.of(dtype, java.util.Arrays.toString(shape), value);
+        INDArray cached = FILLED.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        INDArray made;
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            made = shape.length == 0 ? Nd4j.scalar(dtype, value) : Nd4j.valueArrayOf(shape, value, dtype);
+        }
+        if (FILLED.size() >= MAX_FILLED) {
+            return made;
+        }
+        INDArray winner = FILLED.computeIfAbsent(key, k -> made);
+        SHARED.add(winner);
+        return winner;
+    }
+
+    /** A scalar option value: {@link #filled(long[], double, DataType)} of rank 0. */
+    public static INDArray filled(double value, DataType dtype) {
+        return filled(new long[0], value, dtype);
+    }
+
+    /** A copy when {@code a} is one of the shared option values (a loss that returns an unset option as it is). */
+    static INDArray unshared(INDArray a) {
+        return a != null && SHARED.contains(a) ? a.dup() : a;
     }
 }

@@ -24,13 +24,14 @@ public final class HostArrays {
 
     /** The array itself when its buffer holds exactly its elements in c order, else a c-order copy. */
     private static INDArray plain(INDArray a) {
-        if (a.offset() == 0 && a.data().length() == a.length() && a.ordering() == 'c' && hasCStrides(a)) {
-            return a;
-        }
-        return a.dup('c');
+        return a.data().length() == a.length() && isPlainC(a) ? a : a.dup('c');
     }
 
-    private static boolean hasCStrides(INDArray a) {
+    /** Whether element i of the array is element i of its buffer (c order, no offset; size-1 dims may have any stride). */
+    public static boolean isPlainC(INDArray a) {
+        if (a.offset() != 0 || a.data().length() < a.length()) {
+            return false;
+        }
         long[] shape = a.shape();
         long[] stride = a.stride();
         long expected = 1;

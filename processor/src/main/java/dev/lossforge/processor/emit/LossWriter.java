@@ -512,9 +512,9 @@ public final class LossWriter {
                 String fill = o.defaultValue().isEmpty() ? "0.0" : "(double) " + o.defaultValue().trim();
                 CodeBlock shape = boundShape(o);
                 values.add(shape == null
-                        ? CodeBlock.of("this.$1N == null ? $2T.scalar(dtype, $3L) : $4T.cast(this.$1N, dtype)", o.name(), ND4J, fill, CHECKS)
-                        : CodeBlock.of("this.$1N == null ? $2T.valueArrayOf($3L, $4L, dtype) : $5T.cast(this.$1N, dtype)",
-                                o.name(), ND4J, shape, fill, CHECKS));
+                        ? CodeBlock.of("this.$1N == null ? $2T.filled($3L, dtype) : $2T.cast(this.$1N, dtype)", o.name(), CHECKS, fill)
+                        : CodeBlock.of("this.$1N == null ? $2T.filled($3L, $4L, dtype) : $2T.cast(this.$1N, dtype)",
+                                o.name(), CHECKS, shape, fill));
             }
         }
         code.addStatement("return new $T[] {$>\n$L$<}", INDARRAY, CodeBlock.join(values, ",\n"));
@@ -856,16 +856,7 @@ public final class LossWriter {
         }
 
         private String localName(Node n) {
-            if (n.nameHint() != null) {
-                return n.nameHint();
-            }
-            Node forward = gradients.gradientOf().get(n);
-            if (forward != null) {
-                String of = forward == model.loss() ? "loss" : forward.op() == Op.INPUT ? forward.text()
-                        : locals.containsKey(forward) ? locals.get(forward) : forward.nameHint() != null ? forward.nameHint() : camelName(forward.op());
-                return "grad" + Character.toUpperCase(of.charAt(0)) + of.substring(1);
-            }
-            return camelName(n.op());
+            return LossWriter.localName(n, model, gradients, locals);
         }
 
         private String comment(Node n) {
@@ -941,6 +932,23 @@ public final class LossWriter {
             source = source.arg(0);
         }
         return source;
+    }
+
+    /**
+     * A local's name for n: the DSL local it was assigned to, {@code grad<Name>} for the gradient of a named
+     * value (the name already given to that value in {@code named}, if any), else the op's name.
+     */
+    static String localName(Node n, LossModel model, Differentiator.Result gradients, Map<Node, String> named) {
+        if (n.nameHint() != null) {
+            return n.nameHint();
+        }
+        Node forward = gradients.gradientOf().get(n);
+        if (forward != null) {
+            String of = forward == model.loss() ? "loss" : forward.op() == Op.INPUT ? forward.text()
+                    : named.containsKey(forward) ? named.get(forward) : forward.nameHint() != null ? forward.nameHint() : camelName(forward.op());
+            return "grad" + Character.toUpperCase(of.charAt(0)) + of.substring(1);
+        }
+        return camelName(n.op());
     }
 
     static String camelName(Op op) {

@@ -390,16 +390,7 @@ final class PointwiseProgramWriter {
     }
 
     private String localName(Node n) {
-        if (n.nameHint() != null) {
-            return n.nameHint();
-        }
-        Node forward = gradients.gradientOf().get(n);
-        if (forward != null) {
-            String of = forward == model.loss() ? "loss" : forward.op() == Op.INPUT ? forward.text()
-                    : names.containsKey(forward) ? names.get(forward) : LossWriter.camelName(forward.op());
-            return "grad" + Character.toUpperCase(of.charAt(0)) + of.substring(1);
-        }
-        return LossWriter.camelName(n.op());
+        return LossWriter.localName(n, model, gradients, names);
     }
 
     // ---------------------------------------------------------------- what the writer asks

@@ -2,6 +2,7 @@ package dev.lossforge.runtime.fused;
 
 import dev.lossforge.LossAndGradients;
 import dev.lossforge.Reduction;
+import dev.lossforge.runtime.HostArrays;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -311,32 +312,15 @@ public final class PointwiseProgram {
 
     /** The array's elements in c order, as a float buffer: the array's own when it is plain c-order, else a copy's. */
     static FloatBuffer buffer(INDArray a) {
-        return (isPlainC(a) ? a : a.dup('c')).data().asNioFloat();
+        return (HostArrays.isPlainC(a) ? a : a.dup('c')).data().asNioFloat();
     }
 
     /** A fresh result array and its buffer, which the program writes. */
     static FloatBuffer output(INDArray fresh) {
-        if (!isPlainC(fresh)) {
+        if (!HostArrays.isPlainC(fresh)) {
             throw new IllegalStateException("a new array is not plain c-order: " + fresh.shapeInfoToString());
         }
         return fresh.data().asNioFloat();
-    }
-
-    /** Whether element i of the array is element i of its buffer (c order, no offset; size-1 dims may have any stride). */
-    private static boolean isPlainC(INDArray a) {
-        if (a.offset() != 0 || a.data().length() < a.length()) {
-            return false;
-        }
-        long[] shape = a.shape();
-        long[] stride = a.stride();
-        long expected = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            if (shape[d] != 1 && stride[d] != expected) {
-                return false;
-            }
-            expected *= shape[d];
-        }
-        return true;
     }
 
     /** Resolves ?: and "no gradient" for one call, and lists the steps to run in order. */
