@@ -39,6 +39,12 @@ abstract class BlockMath {
     /** {@code a[i] = scale * exp((a[i] - shift) - logSum)} in place: a softmax row times a factor, in PyTorch's order. */
     abstract void scaledSoftmax(float[] a, float shift, float logSum, float scale, int n);
 
+    /** PyTorch's smooth L1 over d = a - b, for beta > 0: {@code 0.5 z^2 / beta} where {@code z = |d| < beta}, else {@code z - 0.5 beta}. */
+    abstract void smoothL1(float[] a, float[] b, float beta, float[] out, int n);
+
+    /** Its backward for beta > 0: -1 where {@code d <= -beta}, 1 where {@code d >= beta}, else {@code d / beta}; NaN for NaN. */
+    abstract void smoothL1Grad(float[] a, float[] b, float beta, float[] out, int n);
+
     /** Comparisons, as 1 or 0 ({@code out[i] = a[i] OP b[i] ? 1 : 0}, false for NaN but for NE). */
     enum Comparison { GT, GE, LT, LE, EQ, NE }
 
@@ -114,6 +120,24 @@ abstract class BlockMath {
         @Override
         void scaledSoftmax(float[] a, float shift, float logSum, float scale, int n) {
             for (int i = 0; i < n; i++) a[i] = scale * (float) Math.exp((a[i] - shift) - logSum);
+        }
+
+        @Override
+        void smoothL1(float[] a, float[] b, float beta, float[] out, int n) {
+            float half = 0.5f / beta;
+            for (int i = 0; i < n; i++) {
+                float z = Math.abs(a[i] - b[i]);
+                out[i] = z < beta ? z * z * half : z - 0.5f * beta;
+            }
+        }
+
+        @Override
+        void smoothL1Grad(float[] a, float[] b, float beta, float[] out, int n) {
+            float inverse = 1f / beta;
+            for (int i = 0; i < n; i++) {
+                float d = a[i] - b[i];
+                out[i] = d <= -beta ? -1f : d >= beta ? 1f : d * inverse;
+            }
         }
 
         @Override

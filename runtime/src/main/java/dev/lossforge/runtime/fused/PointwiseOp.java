@@ -207,11 +207,7 @@ public enum PointwiseOp {
             for (int i = 0; i < n; i++) out[i] = tmp[i] - out[i];
         }
     },
-    /**
-     * 0.5 z^2 / beta where z = |x - t| < beta, else z - 0.5 beta; written as q (z - q/2) / beta with q = min(z, beta),
-     * which is both, without a branch a random sign would mispredict. beta (c) is a number, so c[0] is all of it;
-     * beta = 0 is L1.
-     */
+    /** PyTorch's smooth L1: 0.5 z^2 / beta where z = |x - t| < beta, else z - 0.5 beta; beta (c) is a number; 0 is L1 */
     SMOOTH_L1(3) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
             float beta = c[0];
@@ -219,17 +215,12 @@ public enum PointwiseOp {
                 for (int i = 0; i < n; i++) out[i] = Math.abs(a[i] - b[i]);
                 return;
             }
-            float inverse = 1f / beta;
-            for (int i = 0; i < n; i++) {
-                float z = Math.abs(a[i] - b[i]);
-                float q = Math.min(z, beta);
-                out[i] = q * (z - 0.5f * q) * inverse;
-            }
+            BlockMath.get().smoothL1(a, b, beta, out, n);
         }
     },
     /**
-     * PyTorch's smooth_l1_loss_backward: -1 where d = x - t <= -beta, 1 where d >= beta, else d / beta, i.e. d / beta
-     * clamped to [-1, 1] (branch-free); beta = 0 gives -1 at a tie, NaN for NaN. beta (c) is a number.
+     * PyTorch's smooth_l1_loss_backward: -1 where d = x - t <= -beta, 1 where d >= beta, else d / beta; beta = 0
+     * gives -1 at a tie, NaN for NaN. beta (c) is a number.
      */
     SMOOTH_L1_GRAD_INPUT(3) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
@@ -241,10 +232,7 @@ public enum PointwiseOp {
                 }
                 return;
             }
-            float inverse = 1f / beta; // a multiply instead of a divide: within an ulp of d / beta
-            for (int i = 0; i < n; i++) {
-                out[i] = Math.max(-1f, Math.min(1f, (a[i] - b[i]) * inverse));
-            }
+            BlockMath.get().smoothL1Grad(a, b, beta, out, n);
         }
     },
     /** 0.5 z^2 where z = |x - t| < delta, else delta (z - 0.5 delta): q (z - q/2) with q = min(z, delta) */

@@ -113,6 +113,38 @@ final class VectorBlockMath extends BlockMath {
     }
 
     @Override
+    void smoothL1(float[] a, float[] b, float beta, float[] out, int n) {
+        // both arms, then a blend: no branch for a random sign to mispredict, NaN falls to the second arm (NaN)
+        float half = 0.5f / beta;
+        float halfBeta = 0.5f * beta;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector z = FloatVector.fromArray(SPECIES, a, i).sub(FloatVector.fromArray(SPECIES, b, i)).abs();
+            z.sub(halfBeta).blend(z.mul(z).mul(half), z.compare(VectorOperators.LT, beta)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            float z = Math.abs(a[i] - b[i]);
+            out[i] = z < beta ? z * z * half : z - halfBeta;
+        }
+    }
+
+    @Override
+    void smoothL1Grad(float[] a, float[] b, float beta, float[] out, int n) {
+        float inverse = 1f / beta;
+        FloatVector minusOne = FloatVector.broadcast(SPECIES, -1f);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector d = FloatVector.fromArray(SPECIES, a, i).sub(FloatVector.fromArray(SPECIES, b, i));
+            d.mul(inverse).blend(ONE, d.compare(VectorOperators.GE, beta)).blend(minusOne, d.compare(VectorOperators.LE, -beta))
+                    .intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            float d = a[i] - b[i];
+            out[i] = d <= -beta ? -1f : d >= beta ? 1f : d * inverse;
+        }
+    }
+
+    @Override
     void compare(Comparison kind, float[] a, float[] b, float[] out, int n) {
         // one loop per operator, each with the operator written as a constant (see exp); the tail on the scalar path
         int i = 0;
