@@ -229,7 +229,8 @@ public final class Kernels {
             return empty(a.shape(), a.dataType());
         }
         INDArray soft = Transforms.log1p(Transforms.exp(Transforms.min(a, 20.0, true), false), false);
-        return select(a.gt(20.0), a, soft);
+        // ND4J's scalar min drops a NaN (min(NaN, 20) = 20): a NaN passes through as itself, as in PyTorch
+        return select(Transforms.or(a.gt(20.0), a.isNaN()), a, soft);
     }
 
     /** {@code log(sigmoid(a))}, stable for large |a|: {@code min(a, 0) - log1p(exp(-|a|))}. */

@@ -498,11 +498,6 @@ final class PointwiseProgramWriter {
         return root != null && Graph.topologicalOrder(List.of(root)).contains(output);
     }
 
-    /** Whether the model input's gradient is a program output (else "after" ops compute it). */
-    boolean isOutput(Node node) {
-        return outputs.contains(node);
-    }
-
     /** The scalars' Java expressions, in call order after the inputs and tensor options. */
     List<String> scalarExpressions() {
         return new ArrayList<>(scalars.values());

@@ -522,7 +522,7 @@ public final class PointwiseProgram {
         private int meanWeights = ABSENT;
         private String meanWeightsName;
         private int[] gradients = new int[0];
-        private String lossName_;
+        private String lossValueName;
         private final List<String[]> gradientNames = new ArrayList<>();
 
         private Builder(String lossName) {
@@ -570,7 +570,7 @@ public final class PointwiseProgram {
 
         /** The unreduced loss. */
         public Builder loss(String name) {
-            lossName_ = name;
+            lossValueName = name;
             return this;
         }
 
@@ -632,7 +632,7 @@ public final class PointwiseProgram {
                 registers.put(name, stepBase + steps.size());
                 steps.add(new Step(name, (PointwiseOp) p[1], args, flag));
             }
-            loss = lossName_ == null ? ABSENT : register(lossName_);
+            loss = lossValueName == null ? ABSENT : register(lossValueName);
             meanWeights = meanWeightsName == null ? ABSENT : register(meanWeightsName);
             gradients = new int[gradientNames.size()];
             for (int k = 0; k < gradientNames.size(); k++) {

@@ -191,13 +191,7 @@ class PointwiseProgramTest {
         check(ABS, Kernels.abs(ax), a);
         check(SIGMOID, Kernels.sigmoid(ax), a);
         check(LOG_SIGMOID, Kernels.logSigmoid(ax), a);
-        INDArray softplus = Kernels.softplus(ax);
-        for (int i = 0; i < n; i++) {
-            if (Float.isNaN(a[i])) {
-                softplus.putScalar(i, Float.NaN); // PyTorch's softplus(NaN) is NaN; ND4J's min(NaN, 20) drops the NaN
-            }
-        }
-        check(SOFTPLUS, softplus, a);
+        check(SOFTPLUS, Kernels.softplus(ax), a);
         check(GT, Kernels.gt(ax, bx), a, b);
         check(GE, Kernels.ge(ax, bx), a, b);
         check(LT, Kernels.lt(ax, bx), a, b);
