@@ -32,8 +32,7 @@ public final class RowKernels {
             for (long r = from; r < to; r++) {
                 int start = (int) (r * width);
                 in.get(start, row, 0, width);
-                float max = math.max(row, width);
-                float shift = Float.isInfinite(max) ? 0f : max;
+                float shift = shift(math, row, width);
                 float logSum = (float) Math.log(math.sumExp(row, shift, width));
                 for (int i = 0; i < width; i++) row[i] = (row[i] - shift) - logSum; // PyTorch's order: exact for large logits
                 result.put(start, row, 0, width);
@@ -61,8 +60,7 @@ public final class RowKernels {
                 int start = (int) (r * width);
                 grads.get(start, gRow, 0, width);
                 logits.get(start, row, 0, width);
-                float max = math.max(row, width);
-                float shift = Float.isInfinite(max) ? 0f : max;
+                float shift = shift(math, row, width);
                 float logSum = (float) Math.log(math.sumExp(row, shift, width));
                 float total = (float) math.sum(gRow, width);
                 math.subtractExpScaled(gRow, row, shift, logSum, total, gRow, width);
@@ -102,8 +100,7 @@ public final class RowKernels {
                     picked[(int) r] = -(float) Math.log(sum);
                     continue;
                 }
-                float max = math.max(row, width);
-                float shift = Float.isInfinite(max) ? 0f : max;
+                float shift = shift(math, row, width);
                 float logSum = (float) Math.log(math.sumExp(row, shift, width));
                 picked[(int) r] = (row[(int) k] - shift) - logSum;
             }
@@ -181,6 +178,12 @@ public final class RowKernels {
             max = Math.max(max, maxs[t]);
         }
         return new float[] {min, max};
+    }
+
+    /** What log-softmax subtracts before exponentiating, as PyTorch: the row's max, or 0 when that is infinite. */
+    private static float shift(BlockMath math, float[] row, int width) {
+        float max = math.max(row, width);
+        return Float.isInfinite(max) ? 0f : max;
     }
 
     private static boolean applies(INDArray x) {
