@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # LossForge benchmarks, end to end: build, JMH, allocation probe, PyTorch, processor cost, docs/performance.md.
+# JMH runs twice: every case in a JVM started with no flags (what users run), then LossForge's own cases again
+# with --add-modules jdk.incubator.vector (results/vector/); docs/performance.md judges the targets for both.
 #
 #   bash benchmarks/run.sh            # from the repository root (or anywhere: it cds there)
 #
 # Knobs (environment): SKIP_BUILD=1; STEPS="jmh alloc pytorch processor report" (a subset reruns only those and
 # regenerates the doc from the results already in benchmarks/results/); JMH_SMALL / JMH_LARGE (JMH options for
 # [32,10]+[256,1000] and for [4096,1000]); JMH_EXTRA (e.g. "-p loss=MSELoss"); OMP_WAIT_POLICY (default PASSIVE,
-# see docs/performance.md). Takes ~15-20 min on a 2-core machine.
+# see docs/performance.md); VECTOR=0 skips the Vector API run. Takes ~20-25 min on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 START=$(date +%s)
@@ -21,32 +23,33 @@ JMH_EXTRA=${JMH_EXTRA:-""}
 # turns milliseconds into seconds. Passive waiting for both.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 has() { [[ " $STEPS " == *" $1 "* ]]; }
-mkdir -p "$RESULTS"
+mkdir -p "$RESULTS" "$RESULTS/vector"
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  if grep -q '<module>benchmarks</module>' pom.xml; then
-    mvn -q -pl benchmarks -am package -DskipTests
-  else
-    # benchmarks is not in the parent's <modules> yet: install what it depends on, then build it alone
-    echo "run.sh: benchmarks is not a module of the parent pom yet: installing its dependencies, then building it" >&2
-    mvn -q -pl dl4j-adapter -am install -DskipTests
-    mvn -q -f benchmarks/pom.xml package -DskipTests
-  fi
+  mvn -q -pl benchmarks -am package -DskipTests
 fi
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 if has jmh; then
-  # two runs: [4096,1000] calls can take seconds, so fewer, longer iterations there
-  java -jar "$JAR" -p size=32x10,256x1000 $JMH_SMALL $JMH_EXTRA -prof gc -prof dev.lossforge.bench.CpuTimeProfiler \
-    -rf json -rff "$RESULTS/jmh-small.json" 'LossBenchmark' > "$RESULTS/jmh-small.log" 2>&1 \
-    || { tail -50 "$RESULTS/jmh-small.log"; exit 1; }
-  java -jar "$JAR" -p size=4096x1000 $JMH_LARGE $JMH_EXTRA -prof gc -prof dev.lossforge.bench.CpuTimeProfiler \
-    -rf json -rff "$RESULTS/jmh-large.json" 'LossBenchmark' > "$RESULTS/jmh-large.log" 2>&1 \
-    || { tail -50 "$RESULTS/jmh-large.log"; exit 1; }
-  grep -E '^# (Run complete|Benchmark:)|ERROR|Exception' "$RESULTS"/jmh-*.log | tail -5 || true
+  jmh_run() {  # $1: results dir, $2: benchmark regexp, then extra JMH options
+    local dir=$1 pattern=$2; shift 2
+    # two runs: [4096,1000] calls can take seconds, so fewer, longer iterations there
+    java -jar "$JAR" -p size=32x10,256x1000 $JMH_SMALL $JMH_EXTRA "$@" -prof gc -prof dev.lossforge.bench.CpuTimeProfiler \
+      -rf json -rff "$dir/jmh-small.json" "$pattern" > "$dir/jmh-small.log" 2>&1 \
+      || { tail -50 "$dir/jmh-small.log"; exit 1; }
+    java -jar "$JAR" -p size=4096x1000 $JMH_LARGE $JMH_EXTRA "$@" -prof gc -prof dev.lossforge.bench.CpuTimeProfiler \
+      -rf json -rff "$dir/jmh-large.json" "$pattern" > "$dir/jmh-large.log" 2>&1 \
+      || { tail -50 "$dir/jmh-large.log"; exit 1; }
+    grep -E '^# (Run complete|Benchmark:)|ERROR|Exception' "$dir"/jmh-*.log | tail -5 || true
+  }
+  jmh_run "$RESULTS" 'LossBenchmark'
+  if [[ "${VECTOR:-1}" != 0 ]]; then
+    # LossForge's ways only (a: adapter, b: direct); the references do not use the Vector API
+    jmh_run "$RESULTS/vector" 'LossBenchmark.[ab][12]_' -jvmArgsAppend --add-modules=jdk.incubator.vector
+  fi
 fi
 if has alloc; then
-  java -Xmx4g --add-modules=jdk.incubator.vector -cp "$JAR" dev.lossforge.bench.AllocationProbe "$RESULTS/alloc.json" 2>&1 \
+  java -cp "$JAR" dev.lossforge.bench.AllocationProbe "$RESULTS/alloc.json" 2>&1 \
     | grep -v -E 'WARN|Added differentiated' > "$RESULTS/alloc.log"
 fi
 if has pytorch; then

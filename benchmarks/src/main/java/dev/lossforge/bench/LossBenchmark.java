@@ -34,7 +34,8 @@ import org.openjdk.jmh.infra.Blackhole;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @State(Scope.Thread)
-@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-XX:+UseG1GC", "--add-modules=jdk.incubator.vector"})
+// the JVM users run: no flags. run.sh runs everything a second time with -jvmArgsAppend --add-modules=jdk.incubator.vector
+@Fork(value = 1)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class LossBenchmark {

@@ -1,10 +1,13 @@
 package dev.lossforge.runtime.fused;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * exp, log, log1p and sums over float blocks. With {@code --add-modules jdk.incubator.vector} on the JVM these
- * run on the Vector API ({@code VectorBlockMath}: SIMD exp and log, ~30x faster than {@link Math#exp} here);
- * without it, on scalar {@link Math} calls. Both give the float nearest the double result to within an ulp or
- * two. {@code -Dlossforge.vector=false} forces the scalar path.
+ * run on the Vector API ({@code VectorBlockMath}: SIMD exp and log); without it, in a JVM started with no flags,
+ * on {@link PortableBlockMath}: plain-Java polynomials laid out so that HotSpot vectorises them itself. Both give
+ * the float nearest the double result to within an ulp or two. {@code -Dlossforge.vector=false} forces the
+ * portable path.
  */
 abstract class BlockMath {
     private static final BlockMath INSTANCE = choose();
@@ -15,7 +18,7 @@ abstract class BlockMath {
 
     /** Whether the vectorised implementation is in use. */
     static boolean vectorised() {
-        return !(INSTANCE instanceof Scalar);
+        return !(INSTANCE instanceof PortableBlockMath);
     }
 
     abstract void exp(float[] a, float[] out, int n);
@@ -54,107 +57,21 @@ abstract class BlockMath {
     abstract void where(float[] cond, float[] a, float[] b, float[] out, int n);
 
     private static BlockMath choose() {
-        if (!Boolean.parseBoolean(System.getProperty("lossforge.vector", "true"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return new Scalar();
+        if (!Boolean.parseBoolean(System.getProperty("lossforge.vector", "true"))) {
+            return new PortableBlockMath();
+        }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            // once per JVM: the one setting that still speeds up exp/log-heavy losses several times over
+            LoggerFactory.getLogger(BlockMath.class).info("LossForge: exp and log in losses run 3-5x faster with the"
+                    + " JVM option --add-modules jdk.incubator.vector (now: plain-Java SIMD loops, correct and fast)");
+            return new PortableBlockMath();
         }
         try {
             // loaded by name: the class links against jdk.incubator.vector, absent unless the JVM was told to add it
             return (BlockMath) Class.forName(BlockMath.class.getPackageName() + ".VectorBlockMath")
                     .getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException | LinkageError e) {
-            return new Scalar();
-        }
-    }
-
-    static final class Scalar extends BlockMath {
-        @Override
-        void exp(float[] a, float[] out, int n) {
-            for (int i = 0; i < n; i++) out[i] = (float) Math.exp(a[i]);
-        }
-
-        @Override
-        void log(float[] a, float[] out, int n) {
-            for (int i = 0; i < n; i++) out[i] = (float) Math.log(a[i]);
-        }
-
-        @Override
-        void log1p(float[] a, float[] out, int n) {
-            for (int i = 0; i < n; i++) out[i] = (float) Math.log1p(a[i]);
-        }
-
-        @Override
-        double sum(float[] a, int n) {
-            // four chains, so that the adds overlap
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            int i = 0;
-            for (; i + 3 < n; i += 4) {
-                s0 += a[i];
-                s1 += a[i + 1];
-                s2 += a[i + 2];
-                s3 += a[i + 3];
-            }
-            for (; i < n; i++) s0 += a[i];
-            return (s0 + s1) + (s2 + s3);
-        }
-
-        @Override
-        float max(float[] a, int n) {
-            float m = a[0];
-            for (int i = 1; i < n; i++) m = Math.max(m, a[i]);
-            return m;
-        }
-
-        @Override
-        double sumExp(float[] a, float shift, int n) {
-            double total = 0;
-            for (int i = 0; i < n; i++) total += (float) Math.exp(a[i] - shift);
-            return total;
-        }
-
-        @Override
-        void subtractExpScaled(float[] g, float[] x, float shift, float logSum, float total, float[] out, int n) {
-            for (int i = 0; i < n; i++) out[i] = g[i] - (float) Math.exp((x[i] - shift) - logSum) * total;
-        }
-
-        @Override
-        void scaledSoftmax(float[] a, float shift, float logSum, float scale, int n) {
-            for (int i = 0; i < n; i++) a[i] = scale * (float) Math.exp((a[i] - shift) - logSum);
-        }
-
-        @Override
-        void smoothL1(float[] a, float[] b, float beta, float[] out, int n) {
-            float half = 0.5f / beta;
-            for (int i = 0; i < n; i++) {
-                float z = Math.abs(a[i] - b[i]);
-                out[i] = z < beta ? z * z * half : z - 0.5f * beta;
-            }
-        }
-
-        @Override
-        void smoothL1Grad(float[] a, float[] b, float beta, float[] out, int n) {
-            float inverse = 1f / beta;
-            for (int i = 0; i < n; i++) {
-                float d = a[i] - b[i];
-                out[i] = d <= -beta ? -1f : d >= beta ? 1f : d * inverse;
-            }
-        }
-
-        @Override
-        void compare(Comparison kind, float[] a, float[] b, float[] out, int n) {
-            switch (kind) {
-                case GT: for (int i = 0; i < n; i++) out[i] = a[i] > b[i] ? 1f : 0f; break;
-                case GE: for (int i = 0; i < n; i++) out[i] = a[i] >= b[i] ? 1f : 0f; break;
-                case LT: for (int i = 0; i < n; i++) out[i] = a[i] < b[i] ? 1f : 0f; break;
-                case LE: for (int i = 0; i < n; i++) out[i] = a[i] <= b[i] ? 1f : 0f; break;
-                case EQ: for (int i = 0; i < n; i++) out[i] = a[i] == b[i] ? 1f : 0f; break;
-                default: for (int i = 0; i < n; i++) out[i] = a[i] != b[i] ? 1f : 0f;
-            }
-        }
-
-        @Override
-        void where(float[] cond, float[] a, float[] b, float[] out, int n) {
-            for (int i = 0; i < n; i++) out[i] = cond[i] != 0f ? a[i] : b[i];
+            return new PortableBlockMath();
         }
     }
 }
