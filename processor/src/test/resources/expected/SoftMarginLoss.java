@@ -243,6 +243,25 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
     }
 
     /**
+     * The gradient of {@code input} alone, without the loss's value.
+     */
+    @Override
+    public INDArray firstGradient(INDArray gradOutput, INDArray... inputs) {
+        INDArray[] in = prepare(inputs);
+        INDArray input = in[0];
+        INDArray target = in[1];
+        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
+        if (PointwiseProgram.mayApply(input)) {
+            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, false, new boolean[] {true, false}, input, target);
+            if (fused != null) {
+                INDArray gradInput = fused.gradients()[0];
+                return Checks.like(gradInput, inputs[0]);
+            }
+        }
+        return forwardAndFirstGradient(gradOutput, inputs).gradients()[0];
+    }
+
+    /**
      * Validates the inputs and returns them, then the tensor options, in one float dtype.
      */
     private INDArray[] prepare(INDArray[] inputs) {

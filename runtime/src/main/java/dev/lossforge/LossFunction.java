@@ -54,4 +54,13 @@ public interface LossFunction {
         first[0] = all.gradients()[0];
         return new LossAndGradients(all.loss(), first);
     }
+
+    /**
+     * The gradient of the first input only, without the loss's value: what DL4J's {@code computeGradient} asks for.
+     * Generated losses override it so that, on their fast path, no step that only the value needs is run (for
+     * BCEWithLogitsLoss, the log1p of every element). The default takes it from {@link #forwardAndFirstGradient}.
+     */
+    default INDArray firstGradient(INDArray gradOutput, INDArray... inputs) {
+        return forwardAndFirstGradient(gradOutput, inputs).gradients()[0];
+    }
 }

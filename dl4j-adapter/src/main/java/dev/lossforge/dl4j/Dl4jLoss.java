@@ -147,20 +147,20 @@ public final class Dl4jLoss implements ILossFunction {
      */
     @Override
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-        Evaluation e = evaluate(labels, preOutput, activationFn, mask, false);
+        Evaluation e = evaluate(labels, preOutput, activationFn, mask, false, true);
         return average ? e.score / e.minibatch : e.score;
     }
 
     /** N times the gradient of PyTorch's loss with respect to the pre-activation output, shape {@code [rows, C]}. */
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        return evaluate(labels, preOutput, activationFn, mask, true).gradient;
+        return evaluate(labels, preOutput, activationFn, mask, true, false).gradient;
     }
 
     @Override
     public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
                                                          INDArray mask, boolean average) {
-        Evaluation e = evaluate(labels, preOutput, activationFn, mask, true);
+        Evaluation e = evaluate(labels, preOutput, activationFn, mask, true, true);
         return new Pair<>(average ? e.score / e.minibatch : e.score, e.gradient);
     }
 
@@ -235,16 +235,18 @@ public final class Dl4jLoss implements ILossFunction {
                             INDArray mask) {
     }
 
-    private Evaluation evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean wantGradient) {
+    private Evaluation evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean wantGradient,
+                                boolean wantScore) {
         Prepared p = prepare(labels, preOutput, activationFn, mask);
         try {
-            return evaluate(p, preOutput, activationFn, wantGradient);
+            return evaluate(p, preOutput, activationFn, wantGradient, wantScore);
         } catch (IllegalArgumentException e) {
             throw withLabelsHint(e, labels, preOutput);
         }
     }
 
-    private Evaluation evaluate(Prepared p, INDArray preOutput, IActivation activationFn, boolean wantGradient) {
+    /** The score (NaN when not wanted) and, if wanted, the gradient; a gradient alone costs no pass of the value. */
+    private Evaluation evaluate(Prepared p, INDArray preOutput, IActivation activationFn, boolean wantGradient, boolean wantScore) {
         double value;
         INDArray dOutput = null;
         // DL4J's factor N goes into the backward pass's seed (gradOutput): no extra pass over the gradient
@@ -285,9 +287,18 @@ public final class Dl4jLoss implements ILossFunction {
                 }
             }
             default -> {
-                LossAndGradients lg = reduce(p.output, p.target, p.minibatch, wantGradient, scale);
-                value = lg.loss().getDouble(0);
-                dOutput = wantGradient ? lg.gradients()[0] : null;
+                if (wantScore) {
+                    LossAndGradients lg = reduce(p.output, p.target, p.minibatch, wantGradient, scale);
+                    value = lg.loss().getDouble(0);
+                    dOutput = wantGradient ? lg.gradients()[0] : null;
+                } else {
+                    // DL4J's computeGradient: the gradient alone (a fused loss then runs no step of the value)
+                    value = Double.NaN;
+                    boolean batchMean = loss.reduction() == Reduction.BATCHMEAN;
+                    dOutput = (batchMean ? sumLoss : loss).firstGradient(
+                            dev.lossforge.runtime.Checks.filled(batchMean ? scale / p.minibatch : scale, p.output.dataType()),
+                            p.output, p.target);
+                }
             }
         }
         INDArray gradient = null;

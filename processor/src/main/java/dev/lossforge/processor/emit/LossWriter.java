@@ -198,6 +198,10 @@ public final class LossWriter {
         type.addMethod(forwardBackward());
         if (model.inputs().get(0).differentiable()) {
             type.addMethod(forwardAndFirstGradient());
+            if (fused != null || !prefix.isEmpty()) {
+                // alone and unfused, the interface's default does the same
+                type.addMethod(firstGradient());
+            }
         }
         type.addMethod(prepare());
     }
@@ -379,17 +383,21 @@ public final class LossWriter {
         }
         type.addMethod(pick.addStatement("throw firstError").build());
         boolean firstGradient = variants.stream().allMatch(v -> v.model.inputs().get(0).differentiable());
-        String[][] methods = firstGradient
-                ? new String[][] {{"forward", "inputs"}, {"backward", "gradOutput, inputs"}, {"forwardBackward", "gradOutput, inputs"},
-                        {"forwardAndFirstGradient", "gradOutput, inputs"}}
-                : new String[][] {{"forward", "inputs"}, {"backward", "gradOutput, inputs"}, {"forwardBackward", "gradOutput, inputs"}};
+        List<String[]> methodList = new ArrayList<>(List.of(new String[] {"forward", "inputs"}, new String[] {"backward", "gradOutput, inputs"},
+                new String[] {"forwardBackward", "gradOutput, inputs"}));
+        if (firstGradient) {
+            methodList.add(new String[] {"forwardAndFirstGradient", "gradOutput, inputs"});
+            methodList.add(new String[] {"firstGradient", "gradOutput, inputs"});
+        }
+        String[][] methods = methodList.toArray(new String[0][]);
         for (String[] m : methods) {
             MethodSpec.Builder method = MethodSpec.methodBuilder(m[0]).addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).varargs();
             if (!m[0].equals("forward")) {
                 method.addParameter(INDARRAY, "gradOutput");
             }
             method.addParameter(INDARRAY_ARRAY, "inputs")
-                    .returns(m[0].equals("forward") ? INDARRAY : m[0].equals("backward") ? INDARRAY_ARRAY : LOSS_AND_GRADIENTS);
+                    .returns(m[0].equals("forward") || m[0].equals("firstGradient") ? INDARRAY
+                            : m[0].equals("backward") ? INDARRAY_ARRAY : LOSS_AND_GRADIENTS);
             method.beginControlFlow("switch (declarationFor(inputs))");
             for (int k = 0; k < variants.size(); k++) {
                 String target = variants.get(k).member(m[0]) + "(" + m[1] + ")";
@@ -470,6 +478,23 @@ public final class LossWriter {
                 .addCode(body.code.build()).build();
     }
 
+    /**
+     * The first input's gradient without the loss's value (DL4J's computeGradient): the fused path runs no step
+     * that only the value needs; elsewhere it is forwardAndFirstGradient's gradient.
+     */
+    private MethodSpec firstGradient() {
+        Body body = new Body();
+        body.prologue();
+        body.fusedPath("firstGradient");
+        body.code.addStatement("return $L(gradOutput, inputs).gradients()[0]", prefix.isEmpty() ? "forwardAndFirstGradient"
+                : member("forwardAndFirstGradient"));
+        Input first = model.inputs().get(0);
+        return declarationMethod("firstGradient")
+                .addJavadoc("The gradient of {@code $L} alone, without the loss's value.\n", first.name())
+                .varargs().addParameter(INDARRAY, "gradOutput").addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY)
+                .addCode(body.code.build()).build();
+    }
+
     /** Checks the inputs, binds their shapes, and casts values to one float dtype. */
     private MethodSpec prepare() {
         CodeBlock.Builder code = CodeBlock.builder();
@@ -545,8 +570,8 @@ public final class LossWriter {
             if (fused == null) {
                 return;
             }
-            boolean wantsLoss = !entry.equals("backward");
-            boolean firstOnly = entry.equals("forwardAndFirstGradient");
+            boolean wantsLoss = !entry.equals("backward") && !entry.equals("firstGradient");
+            boolean firstOnly = entry.equals("forwardAndFirstGradient") || entry.equals("firstGradient");
             boolean wantsGradients = !entry.equals("forward");
             Map<Node, String> outside = new IdentityHashMap<>(locals);
             // the block's locals end with it: the general path after it may reuse their names
@@ -624,6 +649,9 @@ public final class LossWriter {
                 case "forwardBackward":
                     code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS, gradientArray());
                     break;
+                case "firstGradient":
+                    code.addStatement("return $L", firstGradientOf());
+                    break;
                 default:
                     code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS, firstGradientArray());
             }
@@ -635,11 +663,15 @@ public final class LossWriter {
 
         /** The first input's gradient and nulls, as forwardAndFirstGradient returns them. */
         CodeBlock firstGradientArray() {
+            return CodeBlock.of("new $T[] {$L$L}", INDARRAY, firstGradientOf(), ", null".repeat(model.inputs().size() - 1));
+        }
+
+        /** The first input's gradient in its shape (zeros where no path gave one). */
+        CodeBlock firstGradientOf() {
             Input first = model.inputs().get(0);
             String gradient = ref(gradients.inputGradients().get(first.name()));
-            CodeBlock g = gradients.mayBeNull() ? CodeBlock.of("$T.like($T.orZeros($L, $L), inputs[0])", CHECKS, KERNELS, gradient, ref(first.node()))
+            return gradients.mayBeNull() ? CodeBlock.of("$T.like($T.orZeros($L, $L), inputs[0])", CHECKS, KERNELS, gradient, ref(first.node()))
                     : CodeBlock.of("$T.like($L, inputs[0])", CHECKS, gradient);
-            return CodeBlock.of("new $T[] {$L$L}", INDARRAY, g, ", null".repeat(model.inputs().size() - 1));
         }
 
         void prologue() {

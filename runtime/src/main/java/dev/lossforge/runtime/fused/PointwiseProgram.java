@@ -327,6 +327,9 @@ public final class PointwiseProgram {
     private final class Plan {
         private final int[] resolved;
         private final boolean[] done;
+        /** absent()'s answers, memoised apart from resolve's (absent() lists no step) */
+        private final boolean[] absentKnown;
+        private final boolean[] absentMemo;
         private final List<int[]> order = new ArrayList<>();
         private int next;
 
@@ -335,6 +338,8 @@ public final class PointwiseProgram {
         Plan(int registers, boolean[] absentValues) {
             resolved = new int[registers + steps.size()]; // room for negations that "no gradient" minus x needs
             done = new boolean[resolved.length];
+            absentKnown = new boolean[resolved.length];
+            absentMemo = new boolean[resolved.length];
             next = registers;
             this.absentValues = absentValues;
         }
@@ -351,6 +356,10 @@ public final class PointwiseProgram {
             int result;
             if (s.op() == null) {
                 result = resolve(flags[s.flag()] ? s.args()[0] : s.args()[1], flags);
+            } else if (!keepsPresentArgument(s.op()) && Arrays.stream(s.args()).anyMatch(a -> absent(a, flags))) {
+                // "no gradient" times anything is none: the other arguments are not computed at all (KLDivLoss's
+                // exp(target) when log_target is false)
+                result = ABSENT;
             } else {
                 int[] args = new int[s.args().length];
                 for (int i = 0; i < args.length; i++) {
@@ -360,6 +369,41 @@ public final class PointwiseProgram {
             }
             done[r] = true;
             resolved[r] = result;
+            return result;
+        }
+
+        /** The ops whose result survives a "no gradient" argument (see absentRule); every other op's result is none. */
+        private static boolean keepsPresentArgument(PointwiseOp op) {
+            return op == PointwiseOp.ADD || op == PointwiseOp.SUB || op == PointwiseOp.WHERE;
+        }
+
+        /** Whether r is "no gradient" in this call, decided without listing any step to run. */
+        private boolean absent(int r, boolean[] flags) {
+            if (r == ABSENT || r < stepBase()) {
+                return r == ABSENT || r < absentValues.length && absentValues[r];
+            }
+            if (done[r]) {
+                return resolved[r] == ABSENT;
+            }
+            if (absentKnown[r]) {
+                return absentMemo[r];
+            }
+            Step s = steps.get(r - stepBase());
+            int[] args = s.args();
+            boolean result;
+            if (s.op() == null) {
+                result = absent(flags[s.flag()] ? args[0] : args[1], flags);
+            } else if (s.op() == PointwiseOp.ADD || s.op() == PointwiseOp.SUB) {
+                result = absent(args[0], flags) && absent(args[1], flags);
+            } else if (s.op() == PointwiseOp.WHERE) {
+                boolean anyAbsent = Arrays.stream(args).anyMatch(a -> absent(a, flags));
+                int present = absent(args[1], flags) ? args[2] : args[1];
+                result = anyAbsent && (absent(args[0], flags) || absent(present, flags) || isNumber(present));
+            } else {
+                result = Arrays.stream(args).anyMatch(a -> absent(a, flags));
+            }
+            absentKnown[r] = true;
+            absentMemo[r] = result;
             return result;
         }
 

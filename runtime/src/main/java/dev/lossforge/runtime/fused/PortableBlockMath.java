@@ -217,17 +217,22 @@ final class PortableBlockMath extends BlockMath {
 
     @Override
     double sum(float[] a, int n) {
-        // four chains, so that the adds overlap
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        // eight float chains, as eight SIMD lanes would add (so the adds overlap), added up in double at the end
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         int i = 0;
-        for (; i + 3 < n; i += 4) {
+        for (; i + 7 < n; i += 8) {
             s0 += a[i];
             s1 += a[i + 1];
             s2 += a[i + 2];
             s3 += a[i + 3];
+            s4 += a[i + 4];
+            s5 += a[i + 5];
+            s6 += a[i + 6];
+            s7 += a[i + 7];
         }
-        for (; i < n; i++) s0 += a[i];
-        return (s0 + s1) + (s2 + s3);
+        double total = ((double) s0 + s1) + ((double) s2 + s3) + (((double) s4 + s5) + ((double) s6 + s7));
+        for (; i < n; i++) total += a[i];
+        return total;
     }
 
     @Override
@@ -285,19 +290,20 @@ final class PortableBlockMath extends BlockMath {
 
     @Override
     void smoothL1(float[] a, float[] b, float beta, float[] out, int n) {
-        float half = 0.5f / beta;
+        // without a branch (a random sign mispredicts half the time): with q = min(z, beta), 0.5 q^2 / beta + (z - q)
+        // is 0.5 z^2 / beta below beta and z - 0.5 beta above it; NaN stays NaN through min
         for (int i = 0; i < n; i++) {
             float z = Math.abs(a[i] - b[i]);
-            out[i] = z < beta ? z * z * half : z - 0.5f * beta;
+            float q = Math.min(z, beta);
+            out[i] = 0.5f * q * (q / beta) + (z - q);
         }
     }
 
     @Override
     void smoothL1Grad(float[] a, float[] b, float beta, float[] out, int n) {
-        float inverse = 1f / beta;
+        // d / beta clamped to [-1, 1]: exactly +-1 from |d| >= beta on (division is monotonic), NaN for NaN
         for (int i = 0; i < n; i++) {
-            float d = a[i] - b[i];
-            out[i] = d <= -beta ? -1f : d >= beta ? 1f : d * inverse;
+            out[i] = Math.max(-1f, Math.min(1f, (a[i] - b[i]) / beta));
         }
     }
 
