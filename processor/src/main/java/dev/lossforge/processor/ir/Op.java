@@ -72,7 +72,7 @@ public enum Op {
     /** g where x > 0 */
     RELU("relu", "T", Op::same, "Kernels.relu($0)",
             (b, out, g) -> new Node[] {passWhere(b, b.gt(out.arg(0), b.scalar(0.0)), g)}),
-    /** g where lo <= x <= hi, as PyTorch's clamp_backward */
+    /** g where {@code lo <= x <= hi}, as PyTorch's clamp_backward */
     CLAMP("clamp", "TSS", Op::same, "Kernels.clamp($0, $1, $2)",
             (b, out, g) -> new Node[] {passWhere(b, b.mul(b.ge(out.arg(0), out.arg(1)), b.le(out.arg(0), out.arg(2))), g), null, null}),
     CLAMP_MIN("clampMin", "TS", Op::same, "Kernels.clampMin($0, $1)",

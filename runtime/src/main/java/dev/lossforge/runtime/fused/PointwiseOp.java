@@ -207,7 +207,7 @@ public enum PointwiseOp {
             for (int i = 0; i < n; i++) out[i] = tmp[i] - out[i];
         }
     },
-    /** PyTorch's smooth L1: 0.5 z^2 / beta where z = |x - t| < beta, else z - 0.5 beta; beta (c) is a number; 0 is L1 */
+    /** PyTorch's smooth L1: {@code 0.5 z^2 / beta} where {@code z = |x - t| < beta}, else {@code z - 0.5 beta}; beta (c) is a number; 0 is L1 */
     SMOOTH_L1(3) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
             float beta = c[0];
@@ -219,7 +219,7 @@ public enum PointwiseOp {
         }
     },
     /**
-     * PyTorch's smooth_l1_loss_backward: -1 where d = x - t <= -beta, 1 where d >= beta, else d / beta; beta = 0
+     * PyTorch's smooth_l1_loss_backward: -1 where {@code d = x - t <= -beta}, 1 where {@code d >= beta}, else d / beta; beta = 0
      * gives -1 at a tie, NaN for NaN. beta (c) is a number.
      */
     SMOOTH_L1_GRAD_INPUT(3) {
@@ -235,7 +235,7 @@ public enum PointwiseOp {
             BlockMath.get().smoothL1Grad(a, b, beta, out, n);
         }
     },
-    /** 0.5 z^2 where z = |x - t| < delta, else delta (z - 0.5 delta): q (z - q/2) with q = min(z, delta) */
+    /** {@code 0.5 z^2} where {@code z = |x - t| < delta}, else {@code delta (z - 0.5 delta)}: q (z - q/2) with q = min(z, delta) */
     HUBER(3) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
             for (int i = 0; i < n; i++) {
