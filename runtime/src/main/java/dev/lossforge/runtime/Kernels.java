@@ -58,14 +58,14 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).add(b);
+        return Double.isNaN(b) ? nanLike(a) : floating(a).add(b);
     }
 
     public static INDArray sub(INDArray a, double b) {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).sub(b);
+        return Double.isNaN(b) ? nanLike(a) : floating(a).sub(b);
     }
 
     public static INDArray mul(INDArray a, double b) {
@@ -75,7 +75,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).mul(b);
+        return Double.isNaN(b) ? nanLike(a) : floating(a).mul(b);
     }
 
     public static INDArray div(INDArray a, double b) {
@@ -85,7 +85,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).div(b);
+        return Double.isNaN(b) ? nanLike(a) : floating(a).div(b);
     }
 
     /** {@code value + a}: a constant on the left, as in {@code constant(1.0).add(x)}. */
@@ -116,7 +116,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).rsub(value);
+        return Double.isNaN(value) ? nanLike(a) : floating(a).rsub(value);
     }
 
     /** {@code value / a}. */
@@ -124,23 +124,17 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).rdiv(value);
+        return Double.isNaN(value) ? nanLike(a) : floating(a).rdiv(value);
     }
 
+    /** The larger of a and b, NaN where either is NaN (as torch.maximum; ND4J's max drops a NaN). */
     public static INDArray maximum(INDArray a, INDArray b) {
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return Transforms.max(ab[0], ab[1], true);
+        return elementwise(a, b, Math::max);
     }
 
+    /** The smaller of a and b, NaN where either is NaN (as torch.minimum). */
     public static INDArray minimum(INDArray a, INDArray b) {
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return Transforms.min(ab[0], ab[1], true);
+        return elementwise(a, b, Math::min);
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -213,6 +207,13 @@ public final class Kernels {
         if (exponent == 2.0) {
             return square(a);
         }
+        // PyTorch computes these powers as square roots, so pow(-inf, 0.5) is NaN (Math.pow says +inf)
+        if (exponent == 0.5) {
+            return sqrt(a);
+        }
+        if (exponent == -0.5) {
+            return rdiv(1.0, sqrt(a));
+        }
         return Transforms.pow(a, exponent, true);
     }
 
@@ -242,32 +243,26 @@ public final class Kernels {
         return Transforms.min(a, 0.0, true).subi(tail);
     }
 
+    /*
+     * The clamps and relu run in Java: ND4J's scalar max and min drop a NaN (max(NaN, 0) is 0), where PyTorch
+     * propagates it, and so does Math.max/min.
+     */
+
     public static INDArray relu(INDArray a) {
-        if (a.isEmpty()) {
-            return empty(a.shape(), a.dataType());
-        }
-        return Transforms.max(a, 0.0, true);
+        return clampMin(a, 0.0);
     }
 
+    /** {@code min(max(a, lo), hi)}, as torch.clamp (hi wins when lo > hi); NaN stays NaN. */
     public static INDArray clamp(INDArray a, double lo, double hi) {
-        if (a.isEmpty()) {
-            return empty(a.shape(), a.dataType());
-        }
-        return Transforms.min(Transforms.max(a, lo, true), hi, false);
+        return map(a, v -> Math.min(Math.max(v, lo), hi));
     }
 
     public static INDArray clampMin(INDArray a, double lo) {
-        if (a.isEmpty()) {
-            return empty(a.shape(), a.dataType());
-        }
-        return Transforms.max(a, lo, true);
+        return map(a, v -> Math.max(v, lo));
     }
 
     public static INDArray clampMax(INDArray a, double hi) {
-        if (a.isEmpty()) {
-            return empty(a.shape(), a.dataType());
-        }
-        return Transforms.min(a, hi, true);
+        return map(a, v -> Math.min(v, hi));
     }
 
     // ---------------------------------------------------------------- comparisons and selection (masks are 0/1 in a's dtype)
@@ -475,10 +470,9 @@ public final class Kernels {
                 return fast;
             }
         }
-        // ND4J's own log_softmax op is wrong along dim 1 of rank-3 arrays (the golden tests show it): compose it
-        INDArray max = a.max(true, axis);
-        INDArray finiteMax = select(Transforms.abs(max, true).eq(Double.POSITIVE_INFINITY), Nd4j.zerosLike(max), max);
-        INDArray shifted = sub(a, finiteMax);
+        // ND4J's own log_softmax op is wrong along dim 1 of rank-3 arrays (the golden tests show it): compose it.
+        // The shift is the max itself, infinite or not, as PyTorch's kernel: a row with an infinity is all NaN.
+        INDArray shifted = sub(a, a.max(true, axis));
         INDArray logSum = Transforms.log(Transforms.exp(shifted, true).sum(true, axis), false);
         return shifted.subi(logSum);
     }
@@ -563,6 +557,11 @@ public final class Kernels {
         return a.isEmpty() ? Nd4j.create(a.dataType(), kept) : a.reshape(kept);
     }
 
+    /** The gradient of {@link #sum}: g copied to every element it summed. */
+    public static INDArray sumBackward(INDArray g, long[] originalShape, int... dims) {
+        return expand(unsqueeze(g, originalShape, dims), originalShape);
+    }
+
     /** The gradient of {@link #mean}: g spread evenly over the reduced elements. */
     public static INDArray meanBackward(INDArray g, long[] originalShape, int... dims) {
         if (g == null) {
@@ -633,6 +632,9 @@ public final class Kernels {
             return null;
         }
         int axis = normalize(t.rank(), dim);
+        if (t.isEmpty()) {
+            return empty(t.shape(), t.dataType());
+        }
         INDArray gKeep = expand(g.reshape(keepDim(t.shape(), axis)), t.shape());
         INDArray nKeep = expand(norm.reshape(keepDim(t.shape(), axis)), t.shape());
         INDArray scale;
@@ -720,8 +722,9 @@ public final class Kernels {
         if (Arrays.equals(padded, shape)) {
             return reshaped;
         }
-        // ND4J broadcasts natively into an array of the full shape, much faster than INDArray.broadcast
-        return Nd4j.zeros(a.dataType(), shape).addi(reshaped);
+        // ND4J broadcasts natively into an array of the full shape, much faster than INDArray.broadcast; it adds
+        // to -0.0, which keeps every value (0.0 + -0.0 would be 0.0)
+        return Nd4j.valueArrayOf(shape, -0.0, a.dataType()).addi(reshaped);
     }
 
     /**
@@ -987,6 +990,31 @@ public final class Kernels {
 
     private interface DoubleBinary {
         double apply(double x, double y);
+    }
+
+    /** f over every element, computed in double and returned in a's dtype (FLOAT read and written as floats). */
+    private static INDArray map(INDArray a, java.util.function.DoubleUnaryOperator f) {
+        requireJavaArraySize(a);
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
+        if (a.dataType() == DataType.FLOAT) {
+            float[] values = HostArrays.floats(a);
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) f.applyAsDouble(values[i]);
+            }
+            return Nd4j.createFromArray(values).reshape('c', a.shape());
+        }
+        double[] values = HostArrays.doubles(floating(a).castTo(DataType.DOUBLE));
+        for (int i = 0; i < values.length; i++) {
+            values[i] = f.applyAsDouble(values[i]);
+        }
+        return fromDoubles(values, a.shape(), floating(a).dataType());
+    }
+
+    /** NaN in every element of a's shape: ND4J's scalar arithmetic ignores a NaN operand, PyTorch's gives NaN. */
+    private static INDArray nanLike(INDArray a) {
+        return Nd4j.valueArrayOf(a.shape(), Double.NaN, floating(a).dataType());
     }
 
     /**

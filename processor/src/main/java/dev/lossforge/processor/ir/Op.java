@@ -187,7 +187,7 @@ public enum Op {
     LOG_SOFTMAX_BACKWARD(null, "TT", null, "Kernels.logSoftmaxBackward($0, $1, $dim)", null),
     /** from the forward's picked values: exp(x - lse) = exp((x - x[k]) + picked), exact for large logits */
     LOG_SOFTMAX_PICK_BACKWARD(null, "TTIST", null, "Kernels.logSoftmaxPickBackward($0, $1, $dim, $2, (long) ($3), $4)", null),
-    SUM_BACKWARD(null, "TT", null, "Kernels.expand(Kernels.unsqueeze($0, $1.shape()$dimsArg), $1.shape())", null),
+    SUM_BACKWARD(null, "TT", null, "Kernels.sumBackward($0, $1.shape()$dimsArg)", null),
     MEAN_BACKWARD(null, "TT", null, "Kernels.meanBackward($0, $1.shape()$dimsArg)", null),
     GATHER_BACKWARD(null, "TTIS", null, "Kernels.gatherBackward($0, $1.shape(), $dim, $2, (long) ($3))", null),
     BCE_GRAD_INPUT(null, "TT", null, "Kernels.binaryCrossEntropyGradInput($0, $1)", null),
