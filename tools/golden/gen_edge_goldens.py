@@ -14,10 +14,14 @@ tools/golden/README.md), read by EdgeCaseGoldenTest:
   * rejects_*: option values and combinations PyTorch refuses when the loss is called.
 Everything is seeded per loss, so re-running gives identical files.
 """
+import contextlib
 import os
 import sys
+import types
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_goldens as base  # noqa: E402  (Gen, opts and the file format)
@@ -82,14 +86,61 @@ def with_value(inputs, at, value):
     return out
 
 
+class MultiMarginFormula(nn.Module):
+    """nn.MultiMarginLoss's documented formula in PyTorch's ops: mean_{i != y} w_y max(0, margin - x_y + x_i)^p.
+    nn.MultiMarginLoss's kernel skips a NaN (its `if (z > 0)`) and returns uninitialised memory for an empty
+    batch with reduction mean or sum: LossForge propagates the NaN and reduces nothing to NaN (mean) or 0 (sum),
+    a deliberate difference listed in docs/catalog.md."""
+
+    def __init__(self, reduction="mean", p=1, margin=1.0, weight=None):
+        super().__init__()
+        self.reduction, self.p, self.margin, self.weight = reduction, p, margin, weight
+
+    def forward(self, x, y):
+        picked = x.gather(1, y.unsqueeze(1))
+        own = F.one_hot(y, x.shape[1]).bool()
+        hinge = torch.where(own, torch.zeros_like(x), torch.relu(x - picked + self.margin)) ** self.p
+        if self.weight is not None:
+            hinge = hinge * self.weight[y].unsqueeze(1)
+        loss = hinge.mean(1)
+        return loss if self.reduction == "none" else loss.mean() if self.reduction == "mean" else loss.sum()
+
+
+class MultiLabelMarginEmpty(nn.Module):
+    """An empty batch of nn.MultiLabelMarginLoss: PyTorch 1.13 returns uninitialised memory for mean and sum; this
+    is its reduction of no per-sample losses (NaN for mean, 0 for sum), as for every other loss."""
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, x, y):
+        loss = (x * 0).sum(1)
+        return loss if self.reduction == "none" else loss.mean() if self.reduction == "mean" else loss.sum()
+
+
+@contextlib.contextmanager
+def formula(name, module):
+    """Cases recorded with `module` (PyTorch computing the loss's formula) instead of nn.<name>."""
+    real = base.nn
+    base.nn = types.SimpleNamespace(**{name: module})
+    try:
+        yield
+    finally:
+        base.nn = real
+
+
 def edge_cases(name, g):
     for red in reductions(name):
         for dt in (F64, F32):
             suffix = "f64" if dt == F64 else "f32"
             ins, _ = inputs_for(name, g, 0)
-            g.add("empty_%s_%s" % (red, suffix), base.opts(red), ins, dtype=dt)
+            empty_module = {"MultiMarginLoss": MultiMarginFormula, "MultiLabelMarginLoss": MultiLabelMarginEmpty}.get(name)
+            with formula(name, empty_module) if empty_module else contextlib.nullcontext():
+                g.add("empty_%s_%s" % (red, suffix), base.opts(red), ins, dtype=dt)
             ins, at = inputs_for(name, g, 3)
-            g.add("nan_%s_%s" % (red, suffix), base.opts(red), with_value(ins, at, NAN), dtype=dt)
+            with formula(name, MultiMarginFormula) if name == "MultiMarginLoss" else contextlib.nullcontext():
+                g.add("nan_%s_%s" % (red, suffix), base.opts(red), with_value(ins, at, NAN), dtype=dt)
             if name not in ("BCELoss",):  # an infinite probability target is no probability
                 ins, at = inputs_for(name, g, 3)
                 g.add("inf_%s_%s" % (red, suffix), base.opts(red), with_value(ins, at, INF), dtype=dt)

@@ -227,7 +227,8 @@ public final class LossProcessor extends AbstractProcessor {
                     option == null ? null : string(option, "valid", ""), noGrad));
         }
         return new Declaration(pkg.getQualifiedName().toString(), className, type.getQualifiedName().toString(), methodName,
-                string(loss, "pred", ""), string(loss, "target", ""), string(loss, "result", ""), string(loss, "optionalBatch", ""), params,
+                string(loss, "pred", ""), string(loss, "target", ""), string(loss, "result", ""), string(loss, "optionalBatch", ""),
+                string(loss, "valid", ""), params,
                 method.getModifiers().contains(Modifier.STATIC), simpleType(method.getReturnType().toString()));
     }
 

@@ -65,6 +65,7 @@ public final class LossWriter {
     private final boolean dropsBatchDim;
     /** The fused CPU path, when every op is pointwise; else null. */
     private final PointwiseProgramWriter fused;
+    private final Map<Node, dev.lossforge.processor.shape.SymShape> shapes;
 
     /** One {@code @Loss} declaration of the class, compiled: its model, index uses and gradients. */
     /** @param lossKeepsBatchDim whether the unreduced loss starts with the optional batch dim (then unbatched calls drop it) */
@@ -82,6 +83,7 @@ public final class LossWriter {
         this.prefix = prefix;
         this.dropsBatchDim = model.optionalBatch() != null && variant.lossKeepsBatchDim();
         this.fused = PointwiseProgramWriter.of(model, gradients, variant.shapes(), constant("PROGRAM"));
+        this.shapes = variant.shapes();
     }
 
     /**
@@ -404,6 +406,61 @@ public final class LossWriter {
     }
 
     /**
+     * The shapes a tensor option without a declared shape is broadcast into: those of the first values, computed
+     * from it by broadcasting ops, that are not single values (its compile-time shape). PyTorch refuses an option
+     * that would broadcast the loss beyond them (BCELoss's weight [4,2,3] on an input [2,3]).
+     */
+    private List<dev.lossforge.processor.shape.SymShape> broadcastTargets(OptionParam o) {
+        java.util.Set<Node> fromOption = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        java.util.Set<dev.lossforge.processor.shape.SymShape> targets = new java.util.LinkedHashSet<>();
+        for (Node n : Graph.topologicalOrder(List.of(model.loss()))) {
+            if (n.op() == Op.OPTION_TENSOR && n.text().equals(o.name())) {
+                fromOption.add(n);
+            } else if (n.args().stream().anyMatch(fromOption::contains) && shapes.get(n) != null) {
+                if (shapes.get(n).isScalar()) {
+                    fromOption.add(n);
+                } else if (n.op().broadcastsOperands()) {
+                    targets.add(shapes.get(n));
+                }
+            }
+        }
+        return List.copyOf(targets);
+    }
+
+    /** A symbolic shape from the bound dims, or null when a dim is not a name, a size or a named variadic. */
+    private static CodeBlock concreteShape(dev.lossforge.processor.shape.SymShape shape) {
+        List<CodeBlock> parts = new ArrayList<>();
+        for (String d : shape.prefix()) {
+            CodeBlock part = concreteDim(d);
+            if (part == null) {
+                return null;
+            }
+            parts.add(part);
+        }
+        if (shape.hasVariadic()) {
+            if (shape.isAnonymousVariadic()) {
+                return null;
+            }
+            parts.add(CodeBlock.of("dims.variadic($S)", shape.variadic()));
+        }
+        for (String d : shape.suffix()) {
+            CodeBlock part = concreteDim(d);
+            if (part == null) {
+                return null;
+            }
+            parts.add(part);
+        }
+        return CodeBlock.of("$T.concat($L)", CHECKS, CodeBlock.join(parts, ", "));
+    }
+
+    private static CodeBlock concreteDim(String dim) {
+        if (dim.matches("\\d+")) {
+            return CodeBlock.of("new long[] {$LL}", dim);
+        }
+        return dev.lossforge.processor.shape.SymShape.isWildcard(dim) ? null : CodeBlock.of("new long[] {dims.dim($S)}", dim);
+    }
+
+    /**
      * An unset tensor option's declared shape from the bound dims ({@code new long[] {dims.dim("C")}}), so that it
      * behaves as a tensor of that shape filled with its default; null when the declaration has no shape, or one
      * with a dim that is not a name, a size or a named variadic.
@@ -490,6 +547,28 @@ public final class LossWriter {
             }
         }
         code.addStatement("dims.finish()");
+        if (!model.valid().isEmpty()) {
+            // @Loss(valid): a rule over the options that calls of this declaration need
+            String got = model.options().stream().filter(o -> !o.isTensor() && model.valid().matches("(?s).*\\b" + o.name() + "\\b.*"))
+                    .map(o -> CodeBlock.of("$S + $N", o.torchName() + "=", o.name()).toString()).collect(Collectors.joining(" + \", \" + "));
+            code.beginControlFlow("if (!($L))", model.valid())
+                    .addStatement("throw new $T(NAME + $S + $L)", IllegalArgumentException.class, ": with inputs "
+                            + model.inputs().stream().map(i -> i.name() + " " + i.shape()).collect(Collectors.joining(", "))
+                            + " the options must satisfy " + model.valid() + ", got ", got.isEmpty() ? "\"\"" : got)
+                    .endControlFlow();
+        }
+        for (OptionParam o : model.options()) {
+            if (o.isTensor() && o.shape() == null) {
+                for (dev.lossforge.processor.shape.SymShape into : broadcastTargets(o)) {
+                    CodeBlock concrete = concreteShape(into);
+                    if (concrete != null) {
+                        code.beginControlFlow("if (this.$N != null)", o.name())
+                                .addStatement("dims.broadcastsInto($S, this.$N, $L, $S)", o.torchName(), o.name(), concrete, into.toString())
+                                .endControlFlow();
+                    }
+                }
+            }
+        }
         for (int i = 0; i < model.inputs().size(); i++) {
             Input in = model.inputs().get(i);
             IndexUse use = indexUses.get(in.name());

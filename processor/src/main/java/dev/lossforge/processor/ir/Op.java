@@ -69,9 +69,9 @@ public enum Op {
     /** PyTorch's softplus (threshold 20): g * sigmoid(x), or g above the threshold */
     SOFTPLUS("softplus", "T", Op::same, "Kernels.softplus($0)",
             (b, out, g) -> new Node[] {b.where(b.gt(out.arg(0), b.scalar(20.0)), g, b.mul(g, b.sigmoid(out.arg(0))))}),
-    /** g where x > 0 */
+    /** g except where x <= 0, as PyTorch's threshold_backward: a NaN x passes g on (clamp's backward stops it) */
     RELU("relu", "T", Op::same, "Kernels.relu($0)",
-            (b, out, g) -> new Node[] {passWhere(b, b.gt(out.arg(0), b.scalar(0.0)), g)}),
+            (b, out, g) -> new Node[] {b.where(b.le(out.arg(0), b.scalar(0.0)), b.scalar(0.0), g)}),
     /** g where lo <= x <= hi, as PyTorch's clamp_backward */
     CLAMP("clamp", "TSS", Op::same, "Kernels.clamp($0, $1, $2)",
             (b, out, g) -> new Node[] {passWhere(b, b.mul(b.ge(out.arg(0), out.arg(1)), b.le(out.arg(0), out.arg(2))), g), null, null}),
@@ -243,6 +243,14 @@ public enum Op {
      */
     public String precondition() {
         return this == BINARY_CROSS_ENTROPY ? "probabilities" : this == ALIGN_VARIANCE ? "variance" : null;
+    }
+
+    /** Whether the op broadcasts its operands against each other (PyTorch's rule) into its result's shape. */
+    public boolean broadcastsOperands() {
+        return switch (this) {
+            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, GT, GE, LT, LE, EQ, NE, WHERE, BINARY_CROSS_ENTROPY, SMOOTH_L1, HUBER -> true;
+            default -> false;
+        };
     }
 
     /** Comparisons may take class indices: {@code ne(target, ignoreIndex)} is a mask. */

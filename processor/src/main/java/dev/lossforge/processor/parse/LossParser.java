@@ -67,7 +67,8 @@ public final class LossParser {
 
     /** The method's declaration as read from its annotations, before the body. */
     public record Declaration(String packageName, String className, String declaringType, String methodName,
-            String pred, String target, String result, String optionalBatch, List<Param> params, boolean isStatic, String returnType) {
+            String pred, String target, String result, String optionalBatch, String valid, List<Param> params, boolean isStatic,
+            String returnType) {
     }
 
     /** One parameter with its LossForge annotations ({@code null} where absent). */
@@ -164,7 +165,7 @@ public final class LossParser {
         }
         LossModel model = new LossModel(decl.packageName(), decl.className(), decl.declaringType(), decl.methodName(),
                 inputs, options, returned[0], returned[1], result, tree, lines,
-                decl.optionalBatch().isEmpty() ? null : decl.optionalBatch(), locals);
+                decl.optionalBatch().isEmpty() ? null : decl.optionalBatch(), locals, decl.valid());
         return new Result(model, problems);
     }
 
