@@ -94,14 +94,5 @@ class KnownBugsTest {
         assertThat(Compile.describe(c)).contains("[lossforge.signature] the loss is the constant constant(2.0); a loss must depend on an input");
     }
 
-    @Test
-    void anOptionNamedLikeAGeneratedConstantIsAClearError() {
-        Compilation c = Compile.withLossForge(DslSource.of("""
-                @Loss(pred = "N")
-                static Tensor loss(Tensor input, @Option(defaultValue = "2") double NAME) {
-                    return input.mul(NAME);
-                }
-                """));
-        assertThat(Compile.describe(c)).contains("[lossforge.signature] option 'NAME' would clash with the constant NAME of the generated class");
-    }
+    // an option named like a generated constant: GeneratedNamesTest covers every reserved name
 }

@@ -12,6 +12,7 @@ import com.squareup.javapoet.ParameterizedTypeName;
 import com.squareup.javapoet.TypeName;
 import com.squareup.javapoet.TypeSpec;
 import dev.lossforge.processor.grad.Differentiator;
+import dev.lossforge.processor.ir.GeneratedNames;
 import dev.lossforge.processor.ir.Graph;
 import dev.lossforge.processor.ir.LossModel;
 import dev.lossforge.processor.ir.LossModel.Input;
@@ -82,7 +83,7 @@ public final class LossWriter {
         this.valueInputs = model.inputs().stream().filter(i -> !i.index()).toList();
         this.prefix = prefix;
         this.dropsBatchDim = model.optionalBatch() != null && variant.lossKeepsBatchDim();
-        this.fused = PointwiseProgramWriter.of(model, gradients, variant.shapes(), constant("PROGRAM"));
+        this.fused = PointwiseProgramWriter.of(model, gradients, variant.shapes(), constant(GeneratedNames.PROGRAM));
         this.shapes = variant.shapes();
     }
 
@@ -205,9 +206,9 @@ public final class LossWriter {
     }
 
     private void classConstants(TypeSpec.Builder type) {
-        type.addField(FieldSpec.builder(long.class, "serialVersionUID", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        type.addField(FieldSpec.builder(long.class, GeneratedNames.SERIAL_VERSION, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("1L").build());
-        type.addField(FieldSpec.builder(String.class, "NAME", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        type.addField(FieldSpec.builder(String.class, GeneratedNames.NAME, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("$S", model.className()).build());
         for (OptionParam o : model.options()) {
             if (o.isTensor() && o.shape() != null) {
@@ -219,18 +220,18 @@ public final class LossWriter {
     }
 
     private void declarationConstants(TypeSpec.Builder type) {
-        type.addField(FieldSpec.builder(String[].class, constant("INPUT_NAMES"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        type.addField(FieldSpec.builder(String[].class, constant(GeneratedNames.INPUT_NAMES), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("{$L}", model.inputs().stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
                 .build());
-        type.addField(FieldSpec.builder(String[].class, constant("VALUE_NAMES"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        type.addField(FieldSpec.builder(String[].class, constant(GeneratedNames.VALUE_NAMES), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("{$L}", valueInputs.stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
                 .build());
         if (model.optionalBatch() != null) {
-            type.addField(FieldSpec.builder(int.class, constant("BATCHED_RANK"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            type.addField(FieldSpec.builder(int.class, constant(GeneratedNames.BATCHED_RANK), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                     .addJavadoc("The least rank of a batched first input; one less means an unbatched call.\n")
                     .initializer("$L", model.inputs().get(0).shape().dims().stream().filter(d -> !(d instanceof dev.lossforge.shape.ShapeSpec.Variadic)).count())
                     .build());
-            type.addField(FieldSpec.builder(boolean[].class, constant("HAS_BATCH_DIM"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            type.addField(FieldSpec.builder(boolean[].class, constant(GeneratedNames.HAS_BATCH_DIM), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                     .addJavadoc("Which inputs declare the leading batch dim $L.\n", model.optionalBatch())
                     .initializer("{$L}", model.inputs().stream().map(in -> Boolean.toString(!in.shape().dims().isEmpty()
                             && in.shape().dims().get(0).toString().equals(model.optionalBatch()))).collect(Collectors.joining(", ")))
@@ -258,14 +259,14 @@ public final class LossWriter {
             options.add(i == 0 ? "" : ",\n").add("new $T.OptionInfo($S, $S, $S)", LOSS_SIGNATURE, o.torchName(),
                     o.isTensor() ? "INDArray" : o.javaType(), o.defaultValue());
         }
-        type.addField(FieldSpec.builder(LOSS_SIGNATURE, "SIGNATURE", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        type.addField(FieldSpec.builder(LOSS_SIGNATURE, GeneratedNames.SIGNATURE, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("new $T(NAME,\n$T.of($>$>\n$L$<$<),\n$T.of($>$>$L$<$<))", LOSS_SIGNATURE, List.class, inputs.build(), List.class,
                         model.options().isEmpty() ? CodeBlock.of("") : CodeBlock.of("\n$L", options.build()))
                 .build());
     }
 
     private static String shapeConstant(String param) {
-        return param.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT) + "_SHAPE";
+        return param.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT) + GeneratedNames.SHAPE_SUFFIX;
     }
 
     private static TypeName optionType(OptionParam o) {
@@ -368,7 +369,7 @@ public final class LossWriter {
         MethodSpec.Builder pick = MethodSpec.methodBuilder("declarationFor").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
                 .addJavadoc("The first declaration whose shapes {@code inputs} bind; the first one's error when none does.\n")
                 .addParameter(INDARRAY_ARRAY, "inputs").returns(int.class)
-                .addStatement("$T.arity(NAME, $L, inputs)", CHECKS, constant("INPUT_NAMES"))
+                .addStatement("$T.arity(NAME, $L, inputs)", CHECKS, constant(GeneratedNames.INPUT_NAMES))
                 .addStatement("$T firstError = null", IllegalArgumentException.class);
         for (int k = 0; k < variants.size(); k++) {
             LossWriter v = variants.get(k);
@@ -493,8 +494,8 @@ public final class LossWriter {
     private CodeBlock bindAll(String raw) {
         String inputs = raw;
         if (model.optionalBatch() != null) {
-            inputs = CodeBlock.of("($T.unbatched($L[0], $L) ? $T.addBatchDim($L, $L) : $L)", CHECKS, raw, constant("BATCHED_RANK"),
-                    CHECKS, raw, constant("HAS_BATCH_DIM"), raw).toString();
+            inputs = CodeBlock.of("($T.unbatched($L[0], $L) ? $T.addBatchDim($L, $L) : $L)", CHECKS, raw, constant(GeneratedNames.BATCHED_RANK),
+                    CHECKS, raw, constant(GeneratedNames.HAS_BATCH_DIM), raw).toString();
         }
         CodeBlock.Builder code = CodeBlock.builder().add("new $T(NAME)", SHAPE_BINDER).indent();
         for (int i = 0; i < model.inputs().size(); i++) {
@@ -530,8 +531,8 @@ public final class LossWriter {
     /** Checks the inputs, binds their shapes, and casts values to one float dtype. */
     private MethodSpec prepare() {
         CodeBlock.Builder code = CodeBlock.builder();
-        code.addStatement("$T.arity(NAME, $L, inputs)", CHECKS, constant("INPUT_NAMES"));
-        code.addStatement("$T dtype = $T.computeType(NAME, $L, new $T[] {$L})", DATA_TYPE, CHECKS, constant("VALUE_NAMES"), INDARRAY,
+        code.addStatement("$T.arity(NAME, $L, inputs)", CHECKS, constant(GeneratedNames.INPUT_NAMES));
+        code.addStatement("$T dtype = $T.computeType(NAME, $L, new $T[] {$L})", DATA_TYPE, CHECKS, constant(GeneratedNames.VALUE_NAMES), INDARRAY,
                 valueInputs.stream().map(i -> "inputs[" + model.inputs().indexOf(i) + "]").collect(Collectors.joining(", ")));
         code.add("$T dims = new $T(NAME)", SHAPE_BINDER, SHAPE_BINDER).indent();
         for (int i = 0; i < model.inputs().size(); i++) {
@@ -551,7 +552,12 @@ public final class LossWriter {
             // @Loss(valid): a rule over the options that calls of this declaration need
             String got = model.options().stream().filter(o -> !o.isTensor() && model.valid().matches("(?s).*\\b" + o.name() + "\\b.*"))
                     .map(o -> CodeBlock.of("$S + $N", o.torchName() + "=", o.name()).toString()).collect(Collectors.joining(" + \", \" + "));
-            code.beginControlFlow("if (!($L))", model.valid())
+            // the options as fields: prepare's own locals (inputs, dims, dtype) must not hide an option of that name
+            String rule = model.valid();
+            for (OptionParam o : model.options()) {
+                rule = rule.replaceAll("(?<![.\\w])" + o.name() + "\\b", "this." + o.name());
+            }
+            code.beginControlFlow("if (!($L))", rule)
                     .addStatement("throw new $T(NAME + $S + $L)", IllegalArgumentException.class, ": with inputs "
                             + model.inputs().stream().map(i -> i.name() + " " + i.shape()).collect(Collectors.joining(", "))
                             + " the options must satisfy " + model.valid() + ", got ", got.isEmpty() ? "\"\"" : got)
@@ -630,7 +636,7 @@ public final class LossWriter {
             Map<Node, String> outside = new IdentityHashMap<>(locals);
             // the block's locals end with it: the general path after it may reuse their names
             NameAllocator namesOutside = names.clone();
-            code.add("// float32 on the CPU: the pointwise part fused into one pass ($L), the rest by its kernels\n", constant("PROGRAM"));
+            code.add("// float32 on the CPU: the pointwise part fused into one pass ($L), the rest by its kernels\n", constant(GeneratedNames.PROGRAM));
             code.beginControlFlow("if ($T.mayApply($N))", PointwiseProgramWriter.PROGRAM, locals.get(model.inputs().get(0).node()));
             for (Node n : fused.preconditions()) {
                 String label = n.arg(0).op() == Op.INPUT ? n.arg(0).text() : n.arg(0).toString();
@@ -661,7 +667,7 @@ public final class LossWriter {
             List<Node> outputs = fused.outputs();
             String wanted = !wantsGradients || outputs.isEmpty() ? "null" : "new boolean[] {" + outputs.stream()
                     .map(o -> Boolean.toString(!firstOnly || fused.neededForFirstGradient(o))).collect(Collectors.joining(", ")) + "}";
-            code.addStatement("$T fused = $L.evaluate(reduction, $L, $L, $L, $L)", LOSS_AND_GRADIENTS, constant("PROGRAM"),
+            code.addStatement("$T fused = $L.evaluate(reduction, $L, $L, $L, $L)", LOSS_AND_GRADIENTS, constant(GeneratedNames.PROGRAM),
                     wantsGradients ? "gradOutput" : "null", wantsLoss, wanted, String.join(", ", args));
             code.beginControlFlow("if (fused != null)");
             if (wantsLoss) {
@@ -733,8 +739,8 @@ public final class LossWriter {
             names.newName("fused", "fused");
             if (model.optionalBatch() != null) {
                 code.add("// PyTorch's unbatched inputs are computed as a batch of one\n");
-                code.addStatement("boolean unbatched = inputs != null && inputs.length > 0 && $T.unbatched(inputs[0], $L)", CHECKS, constant("BATCHED_RANK"));
-                code.addStatement("$T[] in = $L(unbatched ? $T.addBatchDim(inputs, $L) : inputs)", INDARRAY, member("prepare"), CHECKS, constant("HAS_BATCH_DIM"));
+                code.addStatement("boolean unbatched = inputs != null && inputs.length > 0 && $T.unbatched(inputs[0], $L)", CHECKS, constant(GeneratedNames.BATCHED_RANK));
+                code.addStatement("$T[] in = $L(unbatched ? $T.addBatchDim(inputs, $L) : inputs)", INDARRAY, member("prepare"), CHECKS, constant(GeneratedNames.HAS_BATCH_DIM));
             } else {
                 code.addStatement("$T[] in = $L(inputs)", INDARRAY, member("prepare"));
             }

@@ -272,6 +272,23 @@ public enum Op {
         return Arrays.stream(values()).map(Op::dslName).filter(n -> n != null).toList();
     }
 
+    /** A word the parser reads itself: {@code constant(v)} is a number. */
+    public static final String CONSTANT = "constant";
+    /** A word the parser reads itself: {@code meanDividedBy(loss, d)} is a ?: on the reduction over a division. */
+    public static final String MEAN_DIVIDED_BY = "meanDividedBy";
+
+    /**
+     * Every word a body may call inside an expression: the op table's, but {@code weighted} (only ever the returned
+     * value), and the parser's own two.
+     */
+    public static List<String> expressionWords() {
+        List<String> words = new java.util.ArrayList<>(dslNames());
+        words.remove(WEIGHTED.dslName);
+        words.add(CONSTANT);
+        words.add(MEAN_DIVIDED_BY);
+        return List.copyOf(words);
+    }
+
     // ------------------------------------------------------------------ shape rules used above
 
     private static SymShape same(Node n, List<SymShape> a, ShapeRule.Context c) {
