@@ -93,4 +93,22 @@ class KnownBugsTest {
     }
 
     // an option named like a generated constant: GeneratedNamesTest covers every reserved name
+
+    /** Found by the fuzz suite: a fused program whose only gradient is the seed itself failed in its class initializer. */
+    @Test
+    void aLossWhoseGradientIsTheSeedItselfRunsOnTheFusedPath() throws Exception {
+        Compilation c = Compile.withLossForge(DslSource.of("""
+                @Loss(pred = "N", target = "N")
+                static Tensor shifted(Tensor input, Tensor unused) {
+                    return input.sub(2.0);
+                }
+                """));
+        assertWithMessage(Compile.describe(c)).that(c.status()).isEqualTo(Compilation.Status.SUCCESS);
+        dev.lossforge.LossFunction loss = (dev.lossforge.LossFunction) new GeneratedClassLoader(c).loadClass("demo.ShiftedLoss")
+                .getConstructor().newInstance();
+        org.nd4j.linalg.api.ndarray.INDArray x = org.nd4j.linalg.factory.Nd4j.createFromArray(1f, 2f, 3f);
+        org.nd4j.linalg.api.ndarray.INDArray[] grads = loss.backward(org.nd4j.linalg.factory.Nd4j.scalar(3f), x, x);
+        assertThat(grads[0].toFloatVector()).usingExactEquality().containsExactly(1f, 1f, 1f).inOrder();
+        assertThat(loss.forward(x, x).getFloat(0)).isEqualTo(0f);
+    }
 }
