@@ -152,6 +152,13 @@ public final class LossProcessor extends AbstractProcessor {
                         + " must take the same options as " + first.methodName() + "(): they share one builder"));
                 return;
             }
+            int inputs = other.variant().model().inputs().size();
+            if (inputs != first.inputs().size()) {
+                reporter.error(other.method(), Diag.SIGNATURE.format("every declaration of " + first.className() + " must take as many"
+                        + " tensor inputs as " + first.methodName() + "() (" + first.inputs().size() + "), not " + inputs
+                        + ": a call passes them to whichever declaration its shapes fit"));
+                return;
+            }
         }
         try {
             LossWriter.write(declarations.stream().map(Declared::variant).toList()).writeTo(processingEnv.getFiler());

@@ -22,8 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The names a generated class uses itself ({@link GeneratedNames}, one list for the writer and the parser) and the
- * DSL's words as the "unknown function" error lists them ({@link Op#expressionWords}).
+ * The names a generated class uses itself ({@link GeneratedNames}, one list for the writer and the parser), what
+ * declarations of one class must share, and the DSL's words as the "unknown function" error lists them
+ * ({@link Op#expressionWords}).
  */
 class GeneratedNamesTest {
 
@@ -76,6 +77,37 @@ class GeneratedNamesTest {
         assertThat(declared).containsAtLeast("NAME", "SIGNATURE", "INDICES_PROGRAM", "PROBABILITIES_BATCHED_RANK", "name", "options");
         List<String> unreserved = declared.stream().filter(n -> GeneratedNames.clash(n) == null).toList();
         assertWithMessage("declared by the generated class but not in GeneratedNames").that(unreserved).isEmpty();
+    }
+
+    /** Declarations of one class share its builder and its calls: other options or another input count are refused. */
+    @Test
+    void declarationsOfOneClassMustTakeTheSameOptionsAndAsManyInputs() {
+        Compilation c = Compile.withLossForge(DslSource.of("""
+                @Loss(name = "Both", pred = "N", target = "N")
+                static Tensor pair(Tensor input, Tensor target) {
+                    return square(input.sub(target));
+                }
+
+                @Loss(name = "Both", pred = "N,C")
+                static Tensor single(Tensor input) {
+                    return square(input);
+                }
+
+                @Loss(name = "Other", pred = "N")
+                static Tensor plain(Tensor input) {
+                    return input;
+                }
+
+                @Loss(name = "Other", pred = "N,C")
+                static Tensor scaled(Tensor input, @Option(defaultValue = "2") double scale) {
+                    return input.mul(scale);
+                }
+                """));
+        assertThat(Compile.describe(c)).contains("[lossforge.signature] every declaration of Both must take as many tensor inputs as"
+                + " pair() (2), not 1: a call passes them to whichever declaration its shapes fit");
+        assertThat(Compile.describe(c)).contains("[lossforge.signature] every declaration of Other must take the same options as plain():"
+                + " they share one builder");
+        assertWithMessage(Compile.describe(c)).that(c.errors()).hasSize(2);
     }
 
     @Test
