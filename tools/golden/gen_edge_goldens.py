@@ -179,6 +179,17 @@ def rejects(name, g):
     if name == "NLLLoss":
         g.reject("rejects_weight_of_wrong_size", base.opts("mean", weight=g.U((3,))),
                  [("input", g.N((3, 4))), ("target", g.I(0, 4, (3,)))])
+        g.reject("rejects_weight_of_rank_2", base.opts("mean", weight=g.U((1, 4))),
+                 [("input", g.N((3, 4)).log_softmax(1)), ("target", g.I(0, 4, (3,)))])
+    if name == "MultiMarginLoss":
+        g.reject("rejects_p_3", base.opts("mean", p=3), [("input", g.N((3, 4))), ("target", g.I(0, 4, (3,)))])
+    if name == "CrossEntropyLoss":
+        g.reject("rejects_label_smoothing_above_1", base.opts("mean", label_smoothing=1.5),
+                 [("input", g.N((3, 4))), ("target", g.I(0, 4, (3,)))])
+    if name == "HuberLoss":
+        g.reject("rejects_delta_0", base.opts("mean", delta=0.0), [("input", x23), ("target", g.N((2, 3)))])
+    if name == "SmoothL1Loss":
+        g.reject("rejects_negative_beta", base.opts("mean", beta=-1.0), [("input", x23), ("target", g.N((2, 3)))])
     if name == "BCEWithLogitsLoss":
         g.reject("rejects_pos_weight_not_broadcastable", base.opts("mean", pos_weight=g.U((2,))),
                  [("input", x23), ("target", g.U((2, 3)))])
