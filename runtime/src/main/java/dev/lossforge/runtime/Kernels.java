@@ -129,12 +129,36 @@ public final class Kernels {
 
     /** The larger of a and b, NaN where either is NaN (as torch.maximum; ND4J's max drops a NaN). */
     public static INDArray maximum(INDArray a, INDArray b) {
-        return elementwise(a, b, Math::max);
+        return extremum(a, b, true);
     }
 
     /** The smaller of a and b, NaN where either is NaN (as torch.minimum). */
     public static INDArray minimum(INDArray a, INDArray b) {
-        return elementwise(a, b, Math::min);
+        return extremum(a, b, false);
+    }
+
+    /** Math.max or Math.min of two broadcast arrays, which keep a NaN; one plain loop that HotSpot vectorises. */
+    private static INDArray extremum(INDArray a, INDArray b, boolean larger) {
+        INDArray[] ab = broadcast(a, b);
+        requireJavaArraySize(ab[0]);
+        long[] shape = ab[0].shape();
+        if (ab[0].isEmpty()) {
+            return empty(shape, ab[0].dataType());
+        }
+        if (ab[0].dataType() == DataType.FLOAT) {
+            float[] x = HostArrays.floats(ab[0]);
+            float[] y = HostArrays.floats(ab[1]);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = larger ? Math.max(x[i], y[i]) : Math.min(x[i], y[i]);
+            }
+            return HostArrays.of(x, shape);
+        }
+        double[] x = HostArrays.doubles(ab[0].castTo(DataType.DOUBLE));
+        double[] y = HostArrays.doubles(ab[1].castTo(DataType.DOUBLE));
+        for (int i = 0; i < x.length; i++) {
+            x[i] = larger ? Math.max(x[i], y[i]) : Math.min(x[i], y[i]);
+        }
+        return fromDoubles(x, shape, ab[0].dataType());
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -243,26 +267,41 @@ public final class Kernels {
         return Transforms.min(a, 0.0, true).subi(tail);
     }
 
-    /*
-     * The clamps and relu run in Java: ND4J's scalar max and min drop a NaN (max(NaN, 0) is 0), where PyTorch
-     * propagates it, and so does Math.max/min.
-     */
-
     public static INDArray relu(INDArray a) {
-        return clampMin(a, 0.0);
+        return clamp(a, 0.0, Double.POSITIVE_INFINITY);
     }
 
-    /** {@code min(max(a, lo), hi)}, as torch.clamp (hi wins when lo > hi); NaN stays NaN. */
+    /**
+     * {@code min(max(a, lo), hi)}, as torch.clamp (hi wins when lo > hi); NaN stays NaN. A plain Java loop: ND4J's
+     * scalar max and min drop a NaN (max(NaN, 0) is 0), Math.max and Math.min keep it, as PyTorch does.
+     */
     public static INDArray clamp(INDArray a, double lo, double hi) {
-        return map(a, v -> Math.min(Math.max(v, lo), hi));
+        requireJavaArraySize(a);
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
+        if (a.dataType() == DataType.FLOAT) {
+            float[] values = HostArrays.floats(a);
+            float low = (float) lo;
+            float high = (float) hi;
+            for (int i = 0; i < values.length; i++) {
+                values[i] = Math.min(Math.max(values[i], low), high);
+            }
+            return HostArrays.of(values, a.shape());
+        }
+        double[] values = HostArrays.doubles(floating(a).castTo(DataType.DOUBLE));
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Math.min(Math.max(values[i], lo), hi);
+        }
+        return fromDoubles(values, a.shape(), floating(a).dataType());
     }
 
     public static INDArray clampMin(INDArray a, double lo) {
-        return map(a, v -> Math.max(v, lo));
+        return clamp(a, lo, Double.POSITIVE_INFINITY);
     }
 
     public static INDArray clampMax(INDArray a, double hi) {
-        return map(a, v -> Math.min(v, hi));
+        return clamp(a, Double.NEGATIVE_INFINITY, hi);
     }
 
     // ---------------------------------------------------------------- comparisons and selection (masks are 0/1 in a's dtype)
@@ -990,26 +1029,6 @@ public final class Kernels {
 
     private interface DoubleBinary {
         double apply(double x, double y);
-    }
-
-    /** f over every element, computed in double and returned in a's dtype (FLOAT read and written as floats). */
-    private static INDArray map(INDArray a, java.util.function.DoubleUnaryOperator f) {
-        requireJavaArraySize(a);
-        if (a.isEmpty()) {
-            return empty(a.shape(), a.dataType());
-        }
-        if (a.dataType() == DataType.FLOAT) {
-            float[] values = HostArrays.floats(a);
-            for (int i = 0; i < values.length; i++) {
-                values[i] = (float) f.applyAsDouble(values[i]);
-            }
-            return Nd4j.createFromArray(values).reshape('c', a.shape());
-        }
-        double[] values = HostArrays.doubles(floating(a).castTo(DataType.DOUBLE));
-        for (int i = 0; i < values.length; i++) {
-            values[i] = f.applyAsDouble(values[i]);
-        }
-        return fromDoubles(values, a.shape(), floating(a).dataType());
     }
 
     /** NaN in every element of a's shape: ND4J's scalar arithmetic ignores a NaN operand, PyTorch's gives NaN. */
