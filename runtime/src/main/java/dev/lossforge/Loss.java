@@ -42,4 +42,11 @@ public @interface Loss {
      * declares a leading {@code N} must lack it too. Empty: every input must have all its declared dims.
      */
     String optionalBatch() default "";
+
+    /**
+     * A Java boolean expression over the options that a call of this declaration requires, checked on every call
+     * before any computation: PyTorch checks some options only against some inputs (CrossEntropyLoss refuses an
+     * {@code ignore_index} with probability targets). Empty: every option value suits every call.
+     */
+    String valid() default "";
 }

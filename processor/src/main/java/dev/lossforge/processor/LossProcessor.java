@@ -152,6 +152,13 @@ public final class LossProcessor extends AbstractProcessor {
                         + " must take the same options as " + first.methodName() + "(): they share one builder"));
                 return;
             }
+            int inputs = other.variant().model().inputs().size();
+            if (inputs != first.inputs().size()) {
+                reporter.error(other.method(), Diag.SIGNATURE.format("every declaration of " + first.className() + " must take as many"
+                        + " tensor inputs as " + first.methodName() + "() (" + first.inputs().size() + "), not " + inputs
+                        + ": a call passes them to whichever declaration its shapes fit"));
+                return;
+            }
         }
         try {
             LossWriter.write(declarations.stream().map(Declared::variant).toList()).writeTo(processingEnv.getFiler());
@@ -227,7 +234,8 @@ public final class LossProcessor extends AbstractProcessor {
                     option == null ? null : string(option, "valid", ""), noGrad));
         }
         return new Declaration(pkg.getQualifiedName().toString(), className, type.getQualifiedName().toString(), methodName,
-                string(loss, "pred", ""), string(loss, "target", ""), string(loss, "result", ""), string(loss, "optionalBatch", ""), params,
+                string(loss, "pred", ""), string(loss, "target", ""), string(loss, "result", ""), string(loss, "optionalBatch", ""),
+                string(loss, "valid", ""), params,
                 method.getModifiers().contains(Modifier.STATIC), simpleType(method.getReturnType().toString()));
     }
 

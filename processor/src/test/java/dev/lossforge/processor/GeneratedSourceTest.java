@@ -15,8 +15,9 @@ class GeneratedSourceTest {
 
     @Test
     void softMarginLossGeneratesTheReviewedClassWithoutWarnings() {
-        // PyTorch's SoftMarginLoss, log(1 + exp(-y x)). (MSE would be the obvious example, but its generated
-        // source is not yet stable between compilations: see KnownBugsTest.)
+        // PyTorch's SoftMarginLoss, log(1 + exp(-y x)): short enough to review whole, yet with a fused program, a
+        // derivative through softplus and a product rule. (The generated source is the same on every compilation:
+        // KnownBugsTest.theGeneratedSourceIsTheSameOnEveryCompilation.)
         DslSource src = DslSource.of("""
                 @Loss(name = "SoftMarginLoss", pred = "*d", target = "*d")
                 static Tensor softMargin(Tensor input, Tensor target) {

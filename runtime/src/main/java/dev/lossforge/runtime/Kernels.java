@@ -58,14 +58,14 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).add(b);
+        return Double.isNaN(b) ? nanLike(a) : floating(a).add(b);
     }
 
     public static INDArray sub(INDArray a, double b) {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).sub(b);
+        return Double.isNaN(b) ? nanLike(a) : floating(a).sub(b);
     }
 
     public static INDArray mul(INDArray a, double b) {
@@ -75,7 +75,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).mul(b);
+        return Double.isNaN(b) ? nanLike(a) : floating(a).mul(b);
     }
 
     public static INDArray div(INDArray a, double b) {
@@ -85,7 +85,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).div(b);
+        return Double.isNaN(b) ? nanLike(a) : floating(a).div(b);
     }
 
     /** {@code value + a}: a constant on the left, as in {@code constant(1.0).add(x)}. */
@@ -116,7 +116,7 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).rsub(value);
+        return Double.isNaN(value) ? nanLike(a) : floating(a).rsub(value);
     }
 
     /** {@code value / a}. */
@@ -124,23 +124,41 @@ public final class Kernels {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return floating(a).rdiv(value);
+        return Double.isNaN(value) ? nanLike(a) : floating(a).rdiv(value);
     }
 
+    /** The larger of a and b, NaN where either is NaN (as torch.maximum; ND4J's max drops a NaN). */
     public static INDArray maximum(INDArray a, INDArray b) {
-        INDArray[] ab = broadcast(a, b);
-        if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
-        }
-        return Transforms.max(ab[0], ab[1], true);
+        return extremum(a, b, true);
     }
 
+    /** The smaller of a and b, NaN where either is NaN (as torch.minimum). */
     public static INDArray minimum(INDArray a, INDArray b) {
+        return extremum(a, b, false);
+    }
+
+    /** Math.max or Math.min of two broadcast arrays, which keep a NaN; one plain loop that HotSpot vectorises. */
+    private static INDArray extremum(INDArray a, INDArray b, boolean larger) {
         INDArray[] ab = broadcast(a, b);
+        requireJavaArraySize(ab[0]);
+        long[] shape = ab[0].shape();
         if (ab[0].isEmpty()) {
-            return empty(ab[0].shape(), a.dataType());
+            return empty(shape, ab[0].dataType());
         }
-        return Transforms.min(ab[0], ab[1], true);
+        if (ab[0].dataType() == DataType.FLOAT) {
+            float[] x = HostArrays.floats(ab[0]);
+            float[] y = HostArrays.floats(ab[1]);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = larger ? Math.max(x[i], y[i]) : Math.min(x[i], y[i]);
+            }
+            return HostArrays.of(x, shape);
+        }
+        double[] x = HostArrays.doubles(ab[0].castTo(DataType.DOUBLE));
+        double[] y = HostArrays.doubles(ab[1].castTo(DataType.DOUBLE));
+        for (int i = 0; i < x.length; i++) {
+            x[i] = larger ? Math.max(x[i], y[i]) : Math.min(x[i], y[i]);
+        }
+        return fromDoubles(x, shape, ab[0].dataType());
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -213,6 +231,13 @@ public final class Kernels {
         if (exponent == 2.0) {
             return square(a);
         }
+        // PyTorch computes these powers as square roots, so pow(-inf, 0.5) is NaN (Math.pow says +inf)
+        if (exponent == 0.5) {
+            return sqrt(a);
+        }
+        if (exponent == -0.5) {
+            return rdiv(1.0, sqrt(a));
+        }
         return Transforms.pow(a, exponent, true);
     }
 
@@ -243,31 +268,40 @@ public final class Kernels {
     }
 
     public static INDArray relu(INDArray a) {
-        if (a.isEmpty()) {
-            return empty(a.shape(), a.dataType());
-        }
-        return Transforms.max(a, 0.0, true);
+        return clamp(a, 0.0, Double.POSITIVE_INFINITY);
     }
 
+    /**
+     * {@code min(max(a, lo), hi)}, as torch.clamp (hi wins when lo > hi); NaN stays NaN. A plain Java loop: ND4J's
+     * scalar max and min drop a NaN (max(NaN, 0) is 0), Math.max and Math.min keep it, as PyTorch does.
+     */
     public static INDArray clamp(INDArray a, double lo, double hi) {
+        requireJavaArraySize(a);
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return Transforms.min(Transforms.max(a, lo, true), hi, false);
+        if (a.dataType() == DataType.FLOAT) {
+            float[] values = HostArrays.floats(a);
+            float low = (float) lo;
+            float high = (float) hi;
+            for (int i = 0; i < values.length; i++) {
+                values[i] = Math.min(Math.max(values[i], low), high);
+            }
+            return HostArrays.of(values, a.shape());
+        }
+        double[] values = HostArrays.doubles(floating(a).castTo(DataType.DOUBLE));
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Math.min(Math.max(values[i], lo), hi);
+        }
+        return fromDoubles(values, a.shape(), floating(a).dataType());
     }
 
     public static INDArray clampMin(INDArray a, double lo) {
-        if (a.isEmpty()) {
-            return empty(a.shape(), a.dataType());
-        }
-        return Transforms.max(a, lo, true);
+        return clamp(a, lo, Double.POSITIVE_INFINITY);
     }
 
     public static INDArray clampMax(INDArray a, double hi) {
-        if (a.isEmpty()) {
-            return empty(a.shape(), a.dataType());
-        }
-        return Transforms.min(a, hi, true);
+        return clamp(a, Double.NEGATIVE_INFINITY, hi);
     }
 
     // ---------------------------------------------------------------- comparisons and selection (masks are 0/1 in a's dtype)
@@ -475,10 +509,9 @@ public final class Kernels {
                 return fast;
             }
         }
-        // ND4J's own log_softmax op is wrong along dim 1 of rank-3 arrays (the golden tests show it): compose it
-        INDArray max = a.max(true, axis);
-        INDArray finiteMax = select(Transforms.abs(max, true).eq(Double.POSITIVE_INFINITY), Nd4j.zerosLike(max), max);
-        INDArray shifted = sub(a, finiteMax);
+        // ND4J's own log_softmax op is wrong along dim 1 of rank-3 arrays (the golden tests show it): compose it.
+        // The shift is the max itself, infinite or not, as PyTorch's kernel: a row with an infinity is all NaN.
+        INDArray shifted = sub(a, a.max(true, axis));
         INDArray logSum = Transforms.log(Transforms.exp(shifted, true).sum(true, axis), false);
         return shifted.subi(logSum);
     }
@@ -563,6 +596,11 @@ public final class Kernels {
         return a.isEmpty() ? Nd4j.create(a.dataType(), kept) : a.reshape(kept);
     }
 
+    /** The gradient of {@link #sum}: g copied to every element it summed. */
+    public static INDArray sumBackward(INDArray g, long[] originalShape, int... dims) {
+        return expand(unsqueeze(g, originalShape, dims), originalShape);
+    }
+
     /** The gradient of {@link #mean}: g spread evenly over the reduced elements. */
     public static INDArray meanBackward(INDArray g, long[] originalShape, int... dims) {
         if (g == null) {
@@ -633,6 +671,9 @@ public final class Kernels {
             return null;
         }
         int axis = normalize(t.rank(), dim);
+        if (t.isEmpty()) {
+            return empty(t.shape(), t.dataType());
+        }
         INDArray gKeep = expand(g.reshape(keepDim(t.shape(), axis)), t.shape());
         INDArray nKeep = expand(norm.reshape(keepDim(t.shape(), axis)), t.shape());
         INDArray scale;
@@ -720,8 +761,9 @@ public final class Kernels {
         if (Arrays.equals(padded, shape)) {
             return reshaped;
         }
-        // ND4J broadcasts natively into an array of the full shape, much faster than INDArray.broadcast
-        return Nd4j.zeros(a.dataType(), shape).addi(reshaped);
+        // ND4J broadcasts natively into an array of the full shape, much faster than INDArray.broadcast; it adds
+        // to -0.0, which keeps every value (0.0 + -0.0 would be 0.0)
+        return Nd4j.valueArrayOf(shape, -0.0, a.dataType()).addi(reshaped);
     }
 
     /**
@@ -987,6 +1029,11 @@ public final class Kernels {
 
     private interface DoubleBinary {
         double apply(double x, double y);
+    }
+
+    /** NaN in every element of a's shape: ND4J's scalar arithmetic ignores a NaN operand, PyTorch's gives NaN. */
+    private static INDArray nanLike(INDArray a) {
+        return Nd4j.valueArrayOf(a.shape(), Double.NaN, floating(a).dataType());
     }
 
     /**

@@ -158,6 +158,26 @@ public final class ShapeBinder {
         return op.op() == '+' ? l + r : op.op() == '-' ? l - r : l * r;
     }
 
+    /**
+     * Checks that the tensor option {@code param} broadcasts into {@code shape} (the values it is combined with,
+     * declared {@code declared}) without growing it: an option may broadcast to the loss, never the loss to the option.
+     */
+    public ShapeBinder broadcastsInto(String param, INDArray option, long[] shape, String declared) {
+        long[] broadcast;
+        try {
+            broadcast = dev.lossforge.runtime.Kernels.broadcastShape(option.shape(), shape);
+        } catch (IllegalArgumentException e) {
+            broadcast = null;
+        }
+        if (broadcast == null || !java.util.Arrays.equals(broadcast, shape)) {
+            String bound = boundDims();
+            throw new IllegalArgumentException(lossName + ": " + param + " has shape " + format(option.shape())
+                    + " but must broadcast to " + declared + " = " + format(shape) + (bound.isEmpty() ? "" : " (" + bound + ")")
+                    + (broadcast == null ? "" : " without growing it: it would make the loss " + format(broadcast)));
+        }
+        return this;
+    }
+
     private IllegalArgumentException mismatch(String param, long[] shape, ShapeSpec spec) {
         StringBuilder msg = new StringBuilder(lossName).append(": ").append(param).append(" has shape ")
                 .append(format(shape)).append(" but is declared ").append(spec);

@@ -56,9 +56,10 @@ final class TorchLossDefinitions {
     /**
      * CrossEntropyLoss with class probabilities as targets (a target shaped like the input, as PyTorch decides):
      * {@code -sum_c weight_c logp_c t'_c} with {@code t' = (1-ε) t + ε/C}. MEAN is the plain mean over the
-     * examples. The generated CrossEntropyLoss runs this declaration when the target binds (N,C,*d).
+     * examples. The generated CrossEntropyLoss runs this declaration when the target binds (N,C,*d). PyTorch refuses
+     * an ignore_index of 0 or more here ("ignore_index is not supported for floating point target").
      */
-    @Loss(name = "CrossEntropyLoss", pred = "N,C,*d", target = "N,C,*d", optionalBatch = "N")
+    @Loss(name = "CrossEntropyLoss", pred = "N,C,*d", target = "N,C,*d", optionalBatch = "N", valid = "ignoreIndex < 0")
     static Tensor crossEntropyProbabilities(Tensor input, Tensor target,
             @Option(defaultValue = "1") @Shape("C") Tensor weight,
             @Option(defaultValue = "-100") long ignoreIndex,
@@ -148,7 +149,8 @@ final class TorchLossDefinitions {
             @Option(defaultValue = "1.0") double margin,
             @Option(defaultValue = "1") @Shape("C") Tensor weight) {
         Tensor picked = unsqueeze(gather(input, 1, target), 1);
-        Tensor hinge = relu(input.sub(picked).add(margin)).mul(constant(1.0).sub(pickMask(input, 1, target)));
+        // selected away, not multiplied by 0: the target's own column is inf - inf for an infinite logit
+        Tensor hinge = where(pickMask(input, 1, target), constant(0.0), relu(input.sub(picked).add(margin)));
         Tensor powered = p == 1 ? hinge : square(hinge);
         return mean(powered.mul(unsqueeze(take(weight, target), 1)), 1);
     }

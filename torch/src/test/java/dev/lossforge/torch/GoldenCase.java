@@ -21,7 +21,12 @@ record GoldenCase(String loss, String id, String dtype, Map<String, Object> opti
         List<INDArray> inputs, INDArray gradOutput, INDArray output, List<INDArray> grads, String error) {
 
     static List<GoldenCase> load(String loss) {
-        String path = "/golden/" + loss + ".json";
+        return load("golden", loss);
+    }
+
+    /** The cases of {@code /<directory>/<loss>.json}: "golden" (gen_goldens.py) or "golden-edge" (gen_edge_goldens.py). */
+    static List<GoldenCase> load(String directory, String loss) {
+        String path = "/" + directory + "/" + loss + ".json";
         try (InputStream in = GoldenCase.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalStateException("missing golden file " + path);

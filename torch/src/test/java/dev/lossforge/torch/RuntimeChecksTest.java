@@ -42,6 +42,39 @@ class RuntimeChecksTest {
     }
 
     @Test
+    void aTensorOptionMayBroadcastToTheLossButNeverGrowIt() {
+        INDArray input = Nd4j.valueArrayOf(new long[] {2, 3}, 0.5);
+        LossFunction grows = TorchLosses.create("BCELoss", Map.of("weight", Nd4j.ones(4, 2, 3)));
+        assertEquals("BCELoss: weight has shape [4,2,3] but must broadcast to (*d) = [2,3] (d=(2,3) bound from input [2,3])"
+                + " without growing it: it would make the loss [4,2,3]", message(grows, input, input));
+        LossFunction mismatched = TorchLosses.create("BCEWithLogitsLoss", Map.of("pos_weight", Nd4j.ones(2)));
+        assertEquals("BCEWithLogitsLoss: pos_weight has shape [2] but must broadcast to (*d) = [2,3] (d=(2,3) bound from input [2,3])",
+                message(mismatched, input, input));
+        // a weight that broadcasts into the loss is fine, as in PyTorch
+        assertEquals(TorchLosses.create("BCELoss").forward(input, input).getDouble(),
+                TorchLosses.create("BCELoss", Map.of("weight", Nd4j.ones(3, 1).reshape(1, 3))).forward(input, input).getDouble(), 1e-12);
+    }
+
+    /** PyTorch 1.13 computes this one (its loss broadcasts to [2,2,4]); LossForge refuses it (docs/catalog.md). */
+    @Test
+    void multiLabelSoftMarginRefusesAWeightThatWouldGrowTheLoss() {
+        INDArray input = Nd4j.zeros(2, 4);
+        LossFunction loss = TorchLosses.create("MultiLabelSoftMarginLoss", Map.of("weight", Nd4j.ones(2, 2, 4)));
+        assertEquals("MultiLabelSoftMarginLoss: weight has shape [2,2,4] but must broadcast to (N,C) = [2,4] (N=2, C=4 bound from input"
+                + " [2,4]) without growing it: it would make the loss [2,2,4]", message(loss, input, input));
+    }
+
+    @Test
+    void crossEntropyRefusesAnIgnoreIndexWithProbabilityTargetsAsPyTorchDoes() {
+        INDArray probabilities = Nd4j.createFromArray(new double[][] {{0, 0, 1}, {0, 1, 0}});
+        assertEquals("CrossEntropyLoss: with inputs input (N,C,*d), target (N,C,*d) the options must satisfy ignoreIndex < 0,"
+                + " got ignore_index=1", message(TorchLosses.create("CrossEntropyLoss", Map.of("ignore_index", 1)), LOGITS, probabilities));
+        // class indices take it, and so does a negative one with probabilities
+        TorchLosses.create("CrossEntropyLoss", Map.of("ignore_index", 1)).forward(LOGITS, Nd4j.createFromArray(2.0, 1.0));
+        TorchLosses.create("CrossEntropyLoss", Map.of("ignore_index", -1)).forward(LOGITS, probabilities);
+    }
+
+    @Test
     void nllNamesTheClassIndexThatIsOutOfRange() {
         assertEquals("NLLLoss: target holds class index 7, out of range [0, 3) for C=3; it may also equal ignore_index (-100)",
                 message(new NLLLoss(), LOGITS, Nd4j.createFromArray(7.0, 0.0)));

@@ -17,8 +17,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The PyTorch training runs for MSELoss and CrossEntropyLoss (dense and RNN), reproduced through the adapter
  * with the hand-written test fixtures instead of the generated torch losses: checks the adapter's scaling,
- * label handling, masks and the rank-3/4 paths against PyTorch independently of the torch catalog (whose
- * CrossEntropyLoss takes class indices only, so the CNN probability-target case runs here).
+ * label handling, masks and the rank-3/4 paths against PyTorch independently of the torch catalog, so that a
+ * bug in the generated losses cannot hide one in the adapter (TrainingParityTest runs the same cases on the
+ * catalog).
  */
 class FixtureParityTest {
 

@@ -16,7 +16,7 @@ public enum Diag {
     INDEX_AS_VALUE("index", "%s holds class indices and cannot be used as a value in %s"),
     RESULT("result", "the loss has shape %s but @Loss(result = \"%s\") declares %s"),
     UNSUPPORTED("unsupported", "%s is not supported in a @Loss body: %s"),
-    UNKNOWN_FUNCTION("unknown", "unknown function '%s'; the DSL has: %s"),
+    UNKNOWN_FUNCTION("unknown", "unknown function '%s'; the DSL has: %s; and weighted(loss, weights) as the returned value"),
     UNKNOWN_NAME("unknown", "unknown name '%s': only the method's parameters and locals can be used"),
     ARGUMENTS("arguments", "%s takes %s but was given %s"),
     SCALAR_EXPECTED("type", "%s must be a number (a literal or a numeric option), not the tensor %s"),

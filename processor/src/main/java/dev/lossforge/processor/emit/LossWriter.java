@@ -12,6 +12,7 @@ import com.squareup.javapoet.ParameterizedTypeName;
 import com.squareup.javapoet.TypeName;
 import com.squareup.javapoet.TypeSpec;
 import dev.lossforge.processor.grad.Differentiator;
+import dev.lossforge.processor.ir.GeneratedNames;
 import dev.lossforge.processor.ir.Graph;
 import dev.lossforge.processor.ir.LossModel;
 import dev.lossforge.processor.ir.LossModel.Input;
@@ -65,6 +66,7 @@ public final class LossWriter {
     private final boolean dropsBatchDim;
     /** The fused CPU path, when every op is pointwise; else null. */
     private final PointwiseProgramWriter fused;
+    private final Map<Node, dev.lossforge.processor.shape.SymShape> shapes;
 
     /** One {@code @Loss} declaration of the class, compiled: its model, index uses and gradients. */
     /** @param lossKeepsBatchDim whether the unreduced loss starts with the optional batch dim (then unbatched calls drop it) */
@@ -81,7 +83,8 @@ public final class LossWriter {
         this.valueInputs = model.inputs().stream().filter(i -> !i.index()).toList();
         this.prefix = prefix;
         this.dropsBatchDim = model.optionalBatch() != null && variant.lossKeepsBatchDim();
-        this.fused = PointwiseProgramWriter.of(model, gradients, variant.shapes(), constant("PROGRAM"));
+        this.fused = PointwiseProgramWriter.of(model, gradients, variant.shapes(), constant(GeneratedNames.PROGRAM));
+        this.shapes = variant.shapes();
     }
 
     /**
@@ -207,9 +210,9 @@ public final class LossWriter {
     }
 
     private void classConstants(TypeSpec.Builder type) {
-        type.addField(FieldSpec.builder(long.class, "serialVersionUID", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        type.addField(FieldSpec.builder(long.class, GeneratedNames.SERIAL_VERSION, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("1L").build());
-        type.addField(FieldSpec.builder(String.class, "NAME", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        type.addField(FieldSpec.builder(String.class, GeneratedNames.NAME, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("$S", model.className()).build());
         for (OptionParam o : model.options()) {
             if (o.isTensor() && o.shape() != null) {
@@ -221,18 +224,18 @@ public final class LossWriter {
     }
 
     private void declarationConstants(TypeSpec.Builder type) {
-        type.addField(FieldSpec.builder(String[].class, constant("INPUT_NAMES"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        type.addField(FieldSpec.builder(String[].class, constant(GeneratedNames.INPUT_NAMES), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("{$L}", model.inputs().stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
                 .build());
-        type.addField(FieldSpec.builder(String[].class, constant("VALUE_NAMES"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        type.addField(FieldSpec.builder(String[].class, constant(GeneratedNames.VALUE_NAMES), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("{$L}", valueInputs.stream().map(i -> CodeBlock.of("$S", i.name()).toString()).collect(Collectors.joining(", ")))
                 .build());
         if (model.optionalBatch() != null) {
-            type.addField(FieldSpec.builder(int.class, constant("BATCHED_RANK"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            type.addField(FieldSpec.builder(int.class, constant(GeneratedNames.BATCHED_RANK), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                     .addJavadoc("The least rank of a batched first input; one less means an unbatched call.\n")
                     .initializer("$L", model.inputs().get(0).shape().dims().stream().filter(d -> !(d instanceof dev.lossforge.shape.ShapeSpec.Variadic)).count())
                     .build());
-            type.addField(FieldSpec.builder(boolean[].class, constant("HAS_BATCH_DIM"), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            type.addField(FieldSpec.builder(boolean[].class, constant(GeneratedNames.HAS_BATCH_DIM), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                     .addJavadoc("Which inputs declare the leading batch dim $L.\n", model.optionalBatch())
                     .initializer("{$L}", model.inputs().stream().map(in -> Boolean.toString(!in.shape().dims().isEmpty()
                             && in.shape().dims().get(0).toString().equals(model.optionalBatch()))).collect(Collectors.joining(", ")))
@@ -260,14 +263,14 @@ public final class LossWriter {
             options.add(i == 0 ? "" : ",\n").add("new $T.OptionInfo($S, $S, $S)", LOSS_SIGNATURE, o.torchName(),
                     o.isTensor() ? "INDArray" : o.javaType(), o.defaultValue());
         }
-        type.addField(FieldSpec.builder(LOSS_SIGNATURE, "SIGNATURE", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        type.addField(FieldSpec.builder(LOSS_SIGNATURE, GeneratedNames.SIGNATURE, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("new $T(NAME,\n$T.of($>$>\n$L$<$<),\n$T.of($>$>$L$<$<))", LOSS_SIGNATURE, List.class, inputs.build(), List.class,
                         model.options().isEmpty() ? CodeBlock.of("") : CodeBlock.of("\n$L", options.build()))
                 .build());
     }
 
     private static String shapeConstant(String param) {
-        return param.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT) + "_SHAPE";
+        return param.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT) + GeneratedNames.SHAPE_SUFFIX;
     }
 
     private static TypeName optionType(OptionParam o) {
@@ -370,7 +373,7 @@ public final class LossWriter {
         MethodSpec.Builder pick = MethodSpec.methodBuilder("declarationFor").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
                 .addJavadoc("The first declaration whose shapes {@code inputs} bind; the first one's error when none does.\n")
                 .addParameter(INDARRAY_ARRAY, "inputs").returns(int.class)
-                .addStatement("$T.arity(NAME, $L, inputs)", CHECKS, constant("INPUT_NAMES"))
+                .addStatement("$T.arity(NAME, $L, inputs)", CHECKS, constant(GeneratedNames.INPUT_NAMES))
                 .addStatement("$T firstError = null", IllegalArgumentException.class);
         for (int k = 0; k < variants.size(); k++) {
             LossWriter v = variants.get(k);
@@ -412,6 +415,61 @@ public final class LossWriter {
     }
 
     /**
+     * The shapes a tensor option without a declared shape is broadcast into: those of the first values, computed
+     * from it by broadcasting ops, that are not single values (its compile-time shape). PyTorch refuses an option
+     * that would broadcast the loss beyond them (BCELoss's weight [4,2,3] on an input [2,3]).
+     */
+    private List<dev.lossforge.processor.shape.SymShape> broadcastTargets(OptionParam o) {
+        java.util.Set<Node> fromOption = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        java.util.Set<dev.lossforge.processor.shape.SymShape> targets = new java.util.LinkedHashSet<>();
+        for (Node n : Graph.topologicalOrder(List.of(model.loss()))) {
+            if (n.op() == Op.OPTION_TENSOR && n.text().equals(o.name())) {
+                fromOption.add(n);
+            } else if (n.args().stream().anyMatch(fromOption::contains) && shapes.get(n) != null) {
+                if (shapes.get(n).isScalar()) {
+                    fromOption.add(n);
+                } else if (n.op().broadcastsOperands()) {
+                    targets.add(shapes.get(n));
+                }
+            }
+        }
+        return List.copyOf(targets);
+    }
+
+    /** A symbolic shape from the bound dims, or null when a dim is not a name, a size or a named variadic. */
+    private static CodeBlock concreteShape(dev.lossforge.processor.shape.SymShape shape) {
+        List<CodeBlock> parts = new ArrayList<>();
+        for (String d : shape.prefix()) {
+            CodeBlock part = concreteDim(d);
+            if (part == null) {
+                return null;
+            }
+            parts.add(part);
+        }
+        if (shape.hasVariadic()) {
+            if (shape.isAnonymousVariadic()) {
+                return null;
+            }
+            parts.add(CodeBlock.of("dims.variadic($S)", shape.variadic()));
+        }
+        for (String d : shape.suffix()) {
+            CodeBlock part = concreteDim(d);
+            if (part == null) {
+                return null;
+            }
+            parts.add(part);
+        }
+        return CodeBlock.of("$T.concat($L)", CHECKS, CodeBlock.join(parts, ", "));
+    }
+
+    private static CodeBlock concreteDim(String dim) {
+        if (dim.matches("\\d+")) {
+            return CodeBlock.of("new long[] {$LL}", dim);
+        }
+        return dev.lossforge.processor.shape.SymShape.isWildcard(dim) ? null : CodeBlock.of("new long[] {dims.dim($S)}", dim);
+    }
+
+    /**
      * An unset tensor option's declared shape from the bound dims ({@code new long[] {dims.dim("C")}}), so that it
      * behaves as a tensor of that shape filled with its default; null when the declaration has no shape, or one
      * with a dim that is not a name, a size or a named variadic.
@@ -444,8 +502,8 @@ public final class LossWriter {
     private CodeBlock bindAll(String raw) {
         String inputs = raw;
         if (model.optionalBatch() != null) {
-            inputs = CodeBlock.of("($T.unbatched($L[0], $L) ? $T.addBatchDim($L, $L) : $L)", CHECKS, raw, constant("BATCHED_RANK"),
-                    CHECKS, raw, constant("HAS_BATCH_DIM"), raw).toString();
+            inputs = CodeBlock.of("($T.unbatched($L[0], $L) ? $T.addBatchDim($L, $L) : $L)", CHECKS, raw, constant(GeneratedNames.BATCHED_RANK),
+                    CHECKS, raw, constant(GeneratedNames.HAS_BATCH_DIM), raw).toString();
         }
         CodeBlock.Builder code = CodeBlock.builder().add("new $T(NAME)", SHAPE_BINDER).indent();
         for (int i = 0; i < model.inputs().size(); i++) {
@@ -498,8 +556,8 @@ public final class LossWriter {
     /** Checks the inputs, binds their shapes, and casts values to one float dtype. */
     private MethodSpec prepare() {
         CodeBlock.Builder code = CodeBlock.builder();
-        code.addStatement("$T.arity(NAME, $L, inputs)", CHECKS, constant("INPUT_NAMES"));
-        code.addStatement("$T dtype = $T.computeType(NAME, $L, new $T[] {$L})", DATA_TYPE, CHECKS, constant("VALUE_NAMES"), INDARRAY,
+        code.addStatement("$T.arity(NAME, $L, inputs)", CHECKS, constant(GeneratedNames.INPUT_NAMES));
+        code.addStatement("$T dtype = $T.computeType(NAME, $L, new $T[] {$L})", DATA_TYPE, CHECKS, constant(GeneratedNames.VALUE_NAMES), INDARRAY,
                 valueInputs.stream().map(i -> "inputs[" + model.inputs().indexOf(i) + "]").collect(Collectors.joining(", ")));
         code.add("$T dims = new $T(NAME)", SHAPE_BINDER, SHAPE_BINDER).indent();
         for (int i = 0; i < model.inputs().size(); i++) {
@@ -515,6 +573,33 @@ public final class LossWriter {
             }
         }
         code.addStatement("dims.finish()");
+        if (!model.valid().isEmpty()) {
+            // @Loss(valid): a rule over the options that calls of this declaration need
+            String got = model.options().stream().filter(o -> !o.isTensor() && model.valid().matches("(?s).*\\b" + o.name() + "\\b.*"))
+                    .map(o -> CodeBlock.of("$S + $N", o.torchName() + "=", o.name()).toString()).collect(Collectors.joining(" + \", \" + "));
+            // the options as fields: prepare's own locals (inputs, dims, dtype) must not hide an option of that name
+            String rule = model.valid();
+            for (OptionParam o : model.options()) {
+                rule = rule.replaceAll("(?<![.\\w])" + o.name() + "\\b", "this." + o.name());
+            }
+            code.beginControlFlow("if (!($L))", rule)
+                    .addStatement("throw new $T(NAME + $S + $L)", IllegalArgumentException.class, ": with inputs "
+                            + model.inputs().stream().map(i -> i.name() + " " + i.shape()).collect(Collectors.joining(", "))
+                            + " the options must satisfy " + model.valid() + ", got ", got.isEmpty() ? "\"\"" : got)
+                    .endControlFlow();
+        }
+        for (OptionParam o : model.options()) {
+            if (o.isTensor() && o.shape() == null) {
+                for (dev.lossforge.processor.shape.SymShape into : broadcastTargets(o)) {
+                    CodeBlock concrete = concreteShape(into);
+                    if (concrete != null) {
+                        code.beginControlFlow("if (this.$N != null)", o.name())
+                                .addStatement("dims.broadcastsInto($S, this.$N, $L, $S)", o.torchName(), o.name(), concrete, into.toString())
+                                .endControlFlow();
+                    }
+                }
+            }
+        }
         for (int i = 0; i < model.inputs().size(); i++) {
             Input in = model.inputs().get(i);
             IndexUse use = indexUses.get(in.name());
@@ -576,7 +661,7 @@ public final class LossWriter {
             Map<Node, String> outside = new IdentityHashMap<>(locals);
             // the block's locals end with it: the general path after it may reuse their names
             NameAllocator namesOutside = names.clone();
-            code.add("// float32 on the CPU: the pointwise part fused into one pass ($L), the rest by its kernels\n", constant("PROGRAM"));
+            code.add("// float32 on the CPU: the pointwise part fused into one pass ($L), the rest by its kernels\n", constant(GeneratedNames.PROGRAM));
             code.beginControlFlow("if ($T.mayApply($N))", PointwiseProgramWriter.PROGRAM, locals.get(model.inputs().get(0).node()));
             for (Node n : fused.preconditions()) {
                 String label = n.arg(0).op() == Op.INPUT ? n.arg(0).text() : n.arg(0).toString();
@@ -607,7 +692,7 @@ public final class LossWriter {
             List<Node> outputs = fused.outputs();
             String wanted = !wantsGradients || outputs.isEmpty() ? "null" : "new boolean[] {" + outputs.stream()
                     .map(o -> Boolean.toString(!firstOnly || fused.neededForFirstGradient(o))).collect(Collectors.joining(", ")) + "}";
-            code.addStatement("$T fused = $L.evaluate(reduction, $L, $L, $L, $L)", LOSS_AND_GRADIENTS, constant("PROGRAM"),
+            code.addStatement("$T fused = $L.evaluate(reduction, $L, $L, $L, $L)", LOSS_AND_GRADIENTS, constant(GeneratedNames.PROGRAM),
                     wantsGradients ? "gradOutput" : "null", wantsLoss, wanted, String.join(", ", args));
             code.beginControlFlow("if (fused != null)");
             if (wantsLoss) {
@@ -686,8 +771,8 @@ public final class LossWriter {
             names.newName("fused", "fused");
             if (model.optionalBatch() != null) {
                 code.add("// PyTorch's unbatched inputs are computed as a batch of one\n");
-                code.addStatement("boolean unbatched = inputs != null && inputs.length > 0 && $T.unbatched(inputs[0], $L)", CHECKS, constant("BATCHED_RANK"));
-                code.addStatement("$T[] in = $L(unbatched ? $T.addBatchDim(inputs, $L) : inputs)", INDARRAY, member("prepare"), CHECKS, constant("HAS_BATCH_DIM"));
+                code.addStatement("boolean unbatched = inputs != null && inputs.length > 0 && $T.unbatched(inputs[0], $L)", CHECKS, constant(GeneratedNames.BATCHED_RANK));
+                code.addStatement("$T[] in = $L(unbatched ? $T.addBatchDim(inputs, $L) : inputs)", INDARRAY, member("prepare"), CHECKS, constant(GeneratedNames.HAS_BATCH_DIM));
             } else {
                 code.addStatement("$T[] in = $L(inputs)", INDARRAY, member("prepare"));
             }

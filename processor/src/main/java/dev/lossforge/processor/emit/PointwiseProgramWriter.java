@@ -132,6 +132,7 @@ final class PointwiseProgramWriter {
                 if (in == null || !isDomainLeaf(in.node())) {
                     return false; // a gradient of the domain's shape for an input of another shape
                 }
+                nameLeaf(root); // a gradient that is the seed itself (loss = x - c) is named, though no step reads it
                 addOutput(root);
             }
         }

@@ -19,10 +19,11 @@ import java.util.List;
  * @param bodyLines the DSL method's statements, as javac prints them, for the generated class's comment
  * @param optionalBatch the batch dim that unbatched calls leave out ({@code @Loss(optionalBatch)}), or null
  * @param locals every tensor local of the body, used or not (all are shape-checked)
+ * @param valid the rule over the options that a call of this declaration requires ({@code @Loss(valid)}), or empty
  */
 public record LossModel(String packageName, String className, String declaringType, String methodName,
         List<Input> inputs, List<OptionParam> options, Node loss, Node meanWeights, ShapeSpec result,
-        Tree resultTree, List<String> bodyLines, String optionalBatch, List<Node> locals) {
+        Tree resultTree, List<String> bodyLines, String optionalBatch, List<Node> locals, String valid) {
 
     public LossModel {
         inputs = List.copyOf(inputs);

@@ -69,9 +69,9 @@ public enum Op {
     /** PyTorch's softplus (threshold 20): g * sigmoid(x), or g above the threshold */
     SOFTPLUS("softplus", "T", Op::same, "Kernels.softplus($0)",
             (b, out, g) -> new Node[] {b.where(b.gt(out.arg(0), b.scalar(20.0)), g, b.mul(g, b.sigmoid(out.arg(0))))}),
-    /** g where x > 0 */
+    /** g except where {@code x <= 0}, as PyTorch's threshold_backward: a NaN x passes g on (clamp's backward stops it) */
     RELU("relu", "T", Op::same, "Kernels.relu($0)",
-            (b, out, g) -> new Node[] {passWhere(b, b.gt(out.arg(0), b.scalar(0.0)), g)}),
+            (b, out, g) -> new Node[] {b.where(b.le(out.arg(0), b.scalar(0.0)), b.scalar(0.0), g)}),
     /** g where {@code lo <= x <= hi}, as PyTorch's clamp_backward */
     CLAMP("clamp", "TSS", Op::same, "Kernels.clamp($0, $1, $2)",
             (b, out, g) -> new Node[] {passWhere(b, b.mul(b.ge(out.arg(0), out.arg(1)), b.le(out.arg(0), out.arg(2))), g), null, null}),
@@ -187,7 +187,7 @@ public enum Op {
     LOG_SOFTMAX_BACKWARD(null, "TT", null, "Kernels.logSoftmaxBackward($0, $1, $dim)", null),
     /** from the forward's picked values: exp(x - lse) = exp((x - x[k]) + picked), exact for large logits */
     LOG_SOFTMAX_PICK_BACKWARD(null, "TTIST", null, "Kernels.logSoftmaxPickBackward($0, $1, $dim, $2, (long) ($3), $4)", null),
-    SUM_BACKWARD(null, "TT", null, "Kernels.expand(Kernels.unsqueeze($0, $1.shape()$dimsArg), $1.shape())", null),
+    SUM_BACKWARD(null, "TT", null, "Kernels.sumBackward($0, $1.shape()$dimsArg)", null),
     MEAN_BACKWARD(null, "TT", null, "Kernels.meanBackward($0, $1.shape()$dimsArg)", null),
     GATHER_BACKWARD(null, "TTIS", null, "Kernels.gatherBackward($0, $1.shape(), $dim, $2, (long) ($3))", null),
     BCE_GRAD_INPUT(null, "TT", null, "Kernels.binaryCrossEntropyGradInput($0, $1)", null),
@@ -245,6 +245,14 @@ public enum Op {
         return this == BINARY_CROSS_ENTROPY ? "probabilities" : this == ALIGN_VARIANCE ? "variance" : null;
     }
 
+    /** Whether the op broadcasts its operands against each other (PyTorch's rule) into its result's shape. */
+    public boolean broadcastsOperands() {
+        return switch (this) {
+            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, GT, GE, LT, LE, EQ, NE, WHERE, BINARY_CROSS_ENTROPY, SMOOTH_L1, HUBER -> true;
+            default -> false;
+        };
+    }
+
     /** Comparisons may take class indices: {@code ne(target, ignoreIndex)} is a mask. */
     public boolean acceptsIndices() {
         return this == GT || this == GE || this == LT || this == LE || this == EQ || this == NE || this == AS_VALUES;
@@ -262,6 +270,23 @@ public enum Op {
 
     public static List<String> dslNames() {
         return Arrays.stream(values()).map(Op::dslName).filter(n -> n != null).toList();
+    }
+
+    /** A word the parser reads itself: {@code constant(v)} is a number. */
+    public static final String CONSTANT = "constant";
+    /** A word the parser reads itself: {@code meanDividedBy(loss, d)} is a ?: on the reduction over a division. */
+    public static final String MEAN_DIVIDED_BY = "meanDividedBy";
+
+    /**
+     * Every word a body may call inside an expression: the op table's, but {@code weighted} (only ever the returned
+     * value), and the parser's own two.
+     */
+    public static List<String> expressionWords() {
+        List<String> words = new java.util.ArrayList<>(dslNames());
+        words.remove(WEIGHTED.dslName);
+        words.add(CONSTANT);
+        words.add(MEAN_DIVIDED_BY);
+        return List.copyOf(words);
     }
 
     // ------------------------------------------------------------------ shape rules used above

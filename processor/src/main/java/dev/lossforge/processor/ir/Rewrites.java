@@ -63,7 +63,8 @@ public final class Rewrites {
         };
         LossModel rewritten = new LossModel(model.packageName(), model.className(), model.declaringType(), model.methodName(),
                 model.inputs(), model.options(), rewrite.apply(model.loss()), rewrite.apply(model.meanWeights()), model.result(),
-                model.resultTree(), model.bodyLines(), model.optionalBatch(), model.locals().stream().map(rewrite).toList());
+                model.resultTree(), model.bodyLines(), model.optionalBatch(), model.locals().stream().map(rewrite).toList(),
+                model.valid());
         return new Result(rewritten, newShapes);
     }
 }

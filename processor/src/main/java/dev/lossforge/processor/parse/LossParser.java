@@ -18,6 +18,7 @@ import com.sun.source.tree.UnaryTree;
 import com.sun.source.tree.VariableTree;
 import dev.lossforge.processor.diag.Diag;
 import dev.lossforge.processor.diag.Problem;
+import dev.lossforge.processor.ir.GeneratedNames;
 import dev.lossforge.processor.ir.Graph;
 import dev.lossforge.processor.ir.LossModel;
 import dev.lossforge.processor.ir.LossModel.Input;
@@ -42,10 +43,6 @@ import javax.lang.model.SourceVersion;
  * text. Collects every problem it finds; a method with problems gets no model.
  */
 public final class LossParser {
-    /** Constants every generated class declares; options become fields, so they may not take these names. */
-    private static final Set<String> GENERATED_CONSTANTS = Set.of("NAME", "SIGNATURE", "INPUT_NAMES", "VALUE_NAMES",
-            "BATCHED_RANK", "HAS_BATCH_DIM", "serialVersionUID");
-
     private static final Set<String> NUMBER_TYPES = Set.of("double", "float", "int", "long");
 
     private final Graph graph = new Graph();
@@ -67,7 +64,8 @@ public final class LossParser {
 
     /** The method's declaration as read from its annotations, before the body. */
     public record Declaration(String packageName, String className, String declaringType, String methodName,
-            String pred, String target, String result, String optionalBatch, List<Param> params, boolean isStatic, String returnType) {
+            String pred, String target, String result, String optionalBatch, String valid, List<Param> params, boolean isStatic,
+            String returnType) {
     }
 
     /** One parameter with its LossForge annotations ({@code null} where absent). */
@@ -98,9 +96,10 @@ public final class LossParser {
                 refused.add(p.name());
                 continue;
             }
-            if (p.isOption() && GENERATED_CONSTANTS.contains(p.name()) || p.isOption() && p.name().endsWith("_SHAPE")) {
-                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("option '" + p.name() + "' would clash with the constant "
-                        + p.name() + " of the generated class; give it a camelCase name")));
+            String clash = p.isOption() ? GeneratedNames.clash(p.name()) : null;
+            if (clash != null) {
+                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("option '" + p.name() + "' would clash with " + clash
+                        + "; give it another name")));
                 refused.add(p.name());
                 continue;
             }
@@ -164,7 +163,7 @@ public final class LossParser {
         }
         LossModel model = new LossModel(decl.packageName(), decl.className(), decl.declaringType(), decl.methodName(),
                 inputs, options, returned[0], returned[1], result, tree, lines,
-                decl.optionalBatch().isEmpty() ? null : decl.optionalBatch(), locals);
+                decl.optionalBatch().isEmpty() ? null : decl.optionalBatch(), locals, decl.valid());
         return new Result(model, problems);
     }
 
@@ -441,15 +440,15 @@ public final class LossParser {
             problems.add(Problem.at(call, Diag.UNSUPPORTED.format(describe(call), "call DSL functions directly")));
             return null;
         }
-        if (name.equals("constant")) {
+        if (name.equals(Op.CONSTANT)) {
             if (args.size() != 1) {
-                problems.add(Problem.at(call, Diag.ARGUMENTS.format("constant", "one number", plural(args.size(), "argument"))));
+                problems.add(Problem.at(call, Diag.ARGUMENTS.format(Op.CONSTANT, "one number", plural(args.size(), "argument"))));
                 return null;
             }
             String value = number(args.get(0));
             return value == null ? null : graph.scalar(value, call);
         }
-        if (name.equals("meanDividedBy") && args.size() == 2) {
+        if (name.equals(Op.MEAN_DIVIDED_BY) && args.size() == 2) {
             // MEAN averages loss / divisor; NONE and SUM keep the loss (CTCLoss's mean over target lengths)
             Node loss = valueTensor(args.get(0), "meanDividedBy(...)");
             Node divisor = valueTensor(args.get(1), "meanDividedBy(...)");
@@ -468,7 +467,7 @@ public final class LossParser {
         if (op == null || op == Op.WEIGHTED) {
             problems.add(Problem.at(call, op == Op.WEIGHTED
                     ? Diag.UNSUPPORTED.format("weighted(...) inside an expression", "weighted(loss, weights) may only be what the method returns")
-                    : Diag.UNKNOWN_FUNCTION.format(name, String.join(", ", Op.dslNames()))));
+                    : Diag.UNKNOWN_FUNCTION.format(name, String.join(", ", Op.expressionWords()))));
             return null;
         }
         if (receiverForm != op.isTensorMethod()) {
@@ -666,7 +665,7 @@ public final class LossParser {
             return constant.toString(); // Math.PI, Double.MIN_NORMAL, ...
         } else if (e instanceof MethodInvocationTree call) {
             String name = methodName(call);
-            boolean dsl = name != null && (name.equals("constant") || Op.byDslName(name) != null);
+            boolean dsl = name != null && (name.equals(Op.CONSTANT) || Op.byDslName(name) != null);
             problems.add(Problem.at(e, dsl ? Diag.SCALAR_EXPECTED.format("this", "'" + e + "'")
                     : Diag.UNSUPPORTED.format(describe(e) + " as a number", "numbers are literals, numeric options, Math functions and arithmetic on them")));
             return null;

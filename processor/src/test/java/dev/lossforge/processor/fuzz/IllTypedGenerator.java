@@ -446,8 +446,15 @@ final class IllTypedGenerator {
             case 6 -> new IllProgram(m, text.substring(0, open) + "double notAnOption, " + text.substring(open), "signature", "a double without @Option");
             case 7 -> new IllProgram(m, text.substring(0, open) + "@Option(defaultValue = \"1\") double reduction, " + text.substring(open), "signature",
                     "an option named reduction");
-            case 8 -> new IllProgram(m, text.substring(0, open) + "@Option(defaultValue = \"1\") double NAME, " + text.substring(open), "signature",
-                    "an option named NAME");
+            case 8 -> {
+                // any name the generated class uses itself (GeneratedNames): a constant, or a no-argument method
+                String reserved = new String[] {"NAME", "PROGRAM", "SIGNATURE", "INPUT_NAMES", "HAS_BATCH_DIM", "INPUT_SHAPE", "hashCode",
+                        "options", "signature", "toBuilder"}[rnd.nextInt(10)];
+                String type = new String[] {"double", "long", "boolean", "String"}[rnd.nextInt(4)];
+                String dflt = type.equals("boolean") ? "true" : "1";
+                yield new IllProgram(m, text.substring(0, open) + "@Option(defaultValue = \"" + dflt + "\") " + type + " " + reserved + ", "
+                        + text.substring(open), "signature", "an option named " + reserved);
+            }
             case 9 -> {
                 if (ann.contains("name = ")) yield null;
                 yield new IllProgram(m, ann.replaceFirst("\\)$", ", name = \"" + new String[] {"1Bad", "a.B", "Bad Name", "class"}[rnd.nextInt(4)] + "\")")

@@ -314,12 +314,13 @@ final class NumericOracle {
         long batch = arrays[0].rank() == 0 ? 1 : arrays[0].size(0);
         reduced(p, none, Reduction.BATCHMEAN, arrays, sum / batch, scale, where);
 
-        // SUM's and MEAN's backward are NONE's with a constant gradOutput
+        // SUM's, MEAN's and BATCHMEAN's backward are NONE's with a constant gradOutput
         double gs = 0.25 + rnd.nextDouble();
         backwardOfReduced(none, Reduction.SUM, arrays, value, gs, gs, where);
         if (p.meanDivisor() == null) {
             backwardOfReduced(none, Reduction.MEAN, arrays, value, gs, gs / denominator, where);
         }
+        backwardOfReduced(none, Reduction.BATCHMEAN, arrays, value, gs, gs / batch, where);
     }
 
     private static void reduced(Program p, LossFunction none, Reduction r, INDArray[] arrays, double expected, double scale, String where)

@@ -22,7 +22,7 @@ record Program(String method, String className, String text, List<Param> params,
         Set<String> words, boolean optionalBatch, boolean resultLeadsWithN) {
 
     enum Kind {
-        VALUE, NO_GRAD, INDEX, OPT_DOUBLE, OPT_FLOAT, OPT_INT, OPT_LONG, OPT_BOOL, OPT_TENSOR;
+        VALUE, NO_GRAD, INDEX, OPT_DOUBLE, OPT_FLOAT, OPT_INT, OPT_LONG, OPT_BOOL, OPT_TENSOR, OPT_STRING;
 
         boolean isOption() {
             return name().startsWith("OPT_");

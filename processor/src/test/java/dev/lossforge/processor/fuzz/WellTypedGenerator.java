@@ -486,11 +486,13 @@ final class WellTypedGenerator {
         int count = rnd.nextInt(4);
         for (int i = 0; i < count; i++) {
             String name = freshName(OPTION_NAMES, "o");
-            switch (rnd.nextInt(6)) {
+            switch (rnd.nextInt(7)) {
                 case 0, 1 -> {
                     double v = new double[] {0.5, 1.5, 2.0, 0.25, 0.75, 3.0, 1e-3}[rnd.nextInt(7)];
                     String text = v == 1e-3 ? "1e-3" : Double.toString(v);
-                    decls.add("@Option(defaultValue = \"" + text + "\") double " + name);
+                    // a rule the default satisfies, checked by build()
+                    String valid = rnd.nextInt(3) == 0 ? ", valid = \"" + name + " > 0 && " + name + " <= 3\"" : "";
+                    decls.add("@Option(defaultValue = \"" + text + "\"" + valid + ") double " + name);
                     params.add(new Param(name, Kind.OPT_DOUBLE, null, 0, 0, v, false));
                     nums.add(new Num(name, v, false, false));
                 }
@@ -499,6 +501,12 @@ final class WellTypedGenerator {
                     decls.add("@Option(defaultValue = \"" + v + "\") float " + name);
                     params.add(new Param(name, Kind.OPT_FLOAT, null, 0, 0, v, false));
                     nums.add(new Num(name, v, false, false));
+                }
+                case 6 -> {
+                    // passed to the generated class as it is; the body cannot compute with it
+                    String v = new String[] {"mean", "", "a b"}[rnd.nextInt(3)];
+                    decls.add("@Option(defaultValue = \"" + v + "\") String " + name);
+                    params.add(new Param(name, Kind.OPT_STRING, null, 0, 0, v, false));
                 }
                 case 3 -> {
                     int v = 1 + rnd.nextInt(3);

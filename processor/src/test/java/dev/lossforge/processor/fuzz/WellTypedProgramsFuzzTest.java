@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * Property: every well-typed program compiles without a {@code [lossforge.internal]} error, and the class it
  * generates agrees with the DSL run eagerly, with finite differences and with itself across reductions
  * ({@link NumericOracle}). Programs come from {@link WellTypedGenerator} with a fixed seed, 40 to a source file;
+ * every fifth shares its class with a second declaration ({@link #secondDeclaration});
  * see {@link FuzzSettings} for a longer run.
  */
 class WellTypedProgramsFuzzTest {
@@ -61,9 +62,73 @@ class WellTypedProgramsFuzzTest {
         WellTypedGenerator gen = new WellTypedGenerator(seed, new WellTypedGenerator.Avoid());
         List<Program> programs = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            programs.add(gen.next("p" + b + "x" + i));
+            Program p = gen.next("p" + b + "x" + i);
+            Program other = i % 5 == 0 ? secondDeclaration(p) : null;
+            if (other != null) {
+                programs.add(other); // first: a call runs the first declaration its inputs bind
+            }
+            programs.add(p);
         }
         return check("W" + b, programs, seed);
+    }
+
+    /**
+     * Another declaration of p's class, declared before it: the square of its first rank-6 input (less the second),
+     * with as many inputs as p and p's options (declarations of one class share them). Rank 6 binds nothing p declares,
+     * so each program's calls run its own declaration, and both are checked. Null where p's inputs could bind it
+     * (rank 6) or p drops a batch dim.
+     */
+    static Program secondDeclaration(Program p) {
+        if (p.optionalBatch() || p.inputs().stream().anyMatch(in -> in.shape().length == 6)) {
+            return null;
+        }
+        long classes = 3;
+        for (Program.Param o : p.params()) {
+            if (o.kind() == Program.Kind.OPT_TENSOR && o.shape().length == 1) {
+                classes = o.shape()[0]; // a @Shape("C") option: C is the same dim here
+            }
+        }
+        long[] shape = {2, 1, classes, 1, 2, 1};
+        List<Program.Param> params = new ArrayList<>();
+        List<String> declarations = new ArrayList<>();
+        for (int i = 0; i < p.inputs().size(); i++) {
+            params.add(new Program.Param("in6x" + i, Program.Kind.VALUE, shape, -1, 1, null, false));
+            declarations.add("Tensor in6x" + i);
+        }
+        String body = p.inputs().size() == 1 ? "square(in6x0)" : "square(in6x0.sub(in6x1))";
+        List<String> declared = parameters(p.text());
+        for (int i = 0; i < p.params().size(); i++) {
+            if (p.params().get(i).kind().isOption()) {
+                params.add(p.params().get(i));
+                declarations.add(declared.get(i));
+            }
+        }
+        String method = p.method() + "Rank6";
+        String shapes = p.inputs().size() == 1 ? "pred = \"A,B,C,D,E,F\"" : "pred = \"A,B,C,D,E,F\", target = \"A,B,C,D,E,F\"";
+        for (int i = 2; i < p.inputs().size(); i++) {
+            declarations.set(i, "@Shape(\"A,B,C,D,E,F\") " + declarations.get(i));
+        }
+        String text = "@Loss(name = \"" + p.className() + "\", " + shapes + ")\n"
+                + "static Tensor " + method + "(" + String.join(", ", declarations) + ") {\n    return " + body + ";\n}\n";
+        return new Program(method, p.className(), text, params, true, null, Set.of("square", "sub"), false, false);
+    }
+
+    /** The parameter declarations of a method's text, split at the commas outside parentheses. */
+    private static List<String> parameters(String text) {
+        int open = text.indexOf('(', text.indexOf("static Tensor "));
+        List<String> out = new ArrayList<>();
+        int depth = 0;
+        int start = open + 1;
+        for (int i = open + 1; depth >= 0; i++) {
+            char c = text.charAt(i);
+            if (c == '(') depth++;
+            if (c == ')') depth--;
+            if (depth < 0 || depth == 0 && c == ',') {
+                out.add(text.substring(start, i).trim());
+                start = i + 1;
+            }
+        }
+        return out;
     }
 
     /** Compiles the programs as one source, then checks each numerically; failures carry the program's text. */

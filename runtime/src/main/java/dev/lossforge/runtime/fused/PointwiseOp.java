@@ -36,10 +36,13 @@ public enum PointwiseOp {
             for (int i = 0; i < n; i++) out[i] = -a[i];
         }
     },
-    /** a^b; b is a scalar exponent in the DSL */
+    /** a^b; b is a scalar exponent in the DSL. As PyTorch, b = ±0.5 is a square root: (-inf)^0.5 is NaN, not inf */
     POW(2) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
-            for (int i = 0; i < n; i++) out[i] = b[i] == 2f ? a[i] * a[i] : (float) Math.pow(a[i], b[i]);
+            for (int i = 0; i < n; i++) {
+                out[i] = b[i] == 2f ? a[i] * a[i] : b[i] == 0.5f ? (float) Math.sqrt(a[i])
+                        : b[i] == -0.5f ? 1f / (float) Math.sqrt(a[i]) : (float) Math.pow(a[i], b[i]);
+            }
         }
     },
     EXP(1) {

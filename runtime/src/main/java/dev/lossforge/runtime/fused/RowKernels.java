@@ -17,7 +17,7 @@ public final class RowKernels {
     private RowKernels() {
     }
 
-    /** {@code (x - max) - log(sum(exp(x - max)))} per row of the last dim; an infinite max counts as 0, as in PyTorch. */
+    /** {@code (x - max) - log(sum(exp(x - max)))} per row of the last dim, as PyTorch's kernel. */
     public static INDArray logSoftmax(INDArray x) {
         if (!applies(x)) {
             return null;
@@ -135,7 +135,13 @@ public final class RowKernels {
                 } else {
                     in.get(start, row, 0, width);
                     float gr = grads[(int) r];
-                    math.scaledSoftmax(row, row[(int) k], -logProbs[(int) r], -gr, width);
+                    if (Float.isFinite(row[(int) k]) && Float.isFinite(logProbs[(int) r])) {
+                        math.scaledSoftmax(row, row[(int) k], -logProbs[(int) r], -gr, width);
+                    } else {
+                        // x[k] or its log-probability infinite: (x - x[k]) + picked would be inf - inf; from the max
+                        float shift = shift(math, row, width);
+                        math.scaledSoftmax(row, shift, (float) Math.log(math.sumExp(row, shift, width)), -gr, width);
+                    }
                     row[(int) k] += gr;
                 }
                 result.put(start, row, 0, width);
@@ -192,10 +198,12 @@ public final class RowKernels {
         return new float[] {min, max};
     }
 
-    /** What log-softmax subtracts before exponentiating, as PyTorch: the row's max, or 0 when that is infinite. */
+    /**
+     * What log-softmax subtracts before exponentiating: the row's max, infinite or NaN as it may be, as PyTorch's
+     * kernel (so a row holding an infinity or a NaN is all NaN, as in PyTorch; only logsumexp masks an infinite max).
+     */
     private static float shift(BlockMath math, float[] row, int width) {
-        float max = math.max(row, width);
-        return Float.isInfinite(max) ? 0f : max;
+        return math.max(row, width);
     }
 
     private static boolean applies(INDArray x) {

@@ -158,7 +158,10 @@ class PointwiseProgramTest {
         assertNull(weighted.forward(Reduction.NONE, x, random(12, 4)), "a [C] weight broadcast over rows: the general path");
     }
 
-    /** Every op against its Kernels twin, on ordinary and special values (NaN, infinities, zeros, extremes). */
+    /**
+     * Every op against its Kernels twin, on ordinary and special values (NaN, infinities, zeros, extremes); an op
+     * without a check here fails the test. (OpSpecialValuesTest checks both against PyTorch.)
+     */
     @Test
     void everyOpMatchesKernels() {
         float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1f, -1f, 0.5f, 1e-30f, -1e-30f,
@@ -211,18 +214,21 @@ class PointwiseProgramTest {
         check(HUBER_GRAD_INPUT, Kernels.huberGradInput(ax, bx, 1.5), a, b, beta);
         java.util.Arrays.fill(beta, 0f);
         check(SMOOTH_L1_GRAD_INPUT, Kernels.smoothL1GradInput(ax, bx, 0.0), a, b, beta);
-        // PyTorch's NaN rules, where ND4J's scalar max/min drop the NaN: checked against Math directly
-        float[] out = new float[n];
-        RELU.apply(out, a, null, null, new float[n], n);
-        CLAMP_MIN.apply(out, a, filled(n, -1f), null, new float[n], n);
-        for (int i = 0; i < n; i++) {
-            assertEquals(Math.max(a[i], -1f), out[i], "clampMin(" + a[i] + ")");
+        check(SIGN, Kernels.sign(ax), a);
+        check(RELU, Kernels.relu(ax), a);
+        check(CLAMP, Kernels.clamp(ax, -1.0, 2.0), a, filled(n, -1f), filled(n, 2f));
+        check(CLAMP_MIN, Kernels.clampMin(ax, -1.0), a, filled(n, -1f));
+        check(CLAMP_MAX, Kernels.clampMax(ax, 2.0), a, filled(n, 2f));
+        check(CLAMP_MIN_STRAIGHT_THROUGH, Kernels.clampMinStraightThrough(ax, 1e-6), a, filled(n, 1e-6f));
+        check(MAXIMUM, Kernels.maximum(ax, bx), a, b);
+        check(MINIMUM, Kernels.minimum(ax, bx), a, b);
+        for (float p : new float[] {2f, 0.5f, -0.5f, 3f, -1f, 0f, 1.5f}) {
+            check(POW, Kernels.pow(ax, p), a, filled(n, p));
         }
-        SIGN.apply(out, a, null, null, new float[n], n);
-        for (int i = 0; i < n; i++) {
-            assertEquals(Float.isNaN(a[i]) ? 0f : Math.signum(a[i]) + 0f, out[i] + 0f, "sign(" + a[i] + ")");
-        }
+        assertEquals(java.util.EnumSet.allOf(PointwiseOp.class), checked, "every fused op is compared with its kernel");
     }
+
+    private final java.util.Set<PointwiseOp> checked = java.util.EnumSet.noneOf(PointwiseOp.class);
 
     private static float[] filled(int n, float v) {
         float[] out = new float[n];
@@ -231,7 +237,8 @@ class PointwiseProgramTest {
     }
 
     /** The op's block result against the kernel's: same NaN/infinity pattern, else within 2e-6 relative. */
-    private static void check(PointwiseOp op, INDArray expected, float[]... args) {
+    private void check(PointwiseOp op, INDArray expected, float[]... args) {
+        checked.add(op);
         int n = args[0].length;
         float[] out = new float[n];
         op.apply(out, args[0], args.length > 1 ? args[1] : null, args.length > 2 ? args[2] : null, new float[n], n);
