@@ -27,7 +27,7 @@ public final class Dl4jLosses {
      * @throws IllegalArgumentException if the loss's reduction is NONE (there is no scalar to train on)
      */
     public static Dl4jLoss of(LossFunction loss) {
-        return new Dl4jLoss(loss, true);
+        return new Dl4jLoss(loss, true, null);
     }
 
     /**
@@ -35,7 +35,7 @@ public final class Dl4jLosses {
      * score nor the gradient by N: it returns PyTorch's loss and gradient unscaled.
      */
     public static Dl4jLoss ofUnscaled(LossFunction loss) {
-        return new Dl4jLoss(loss, false);
+        return new Dl4jLoss(loss, false, null);
     }
 
     /**
