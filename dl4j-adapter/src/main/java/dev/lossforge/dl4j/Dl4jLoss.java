@@ -411,11 +411,16 @@ public final class Dl4jLoss implements ILossFunction {
 
     /**
      * The minibatch size N that DL4J divides by: published by {@link Dl4jLosses#minibatchListener()} or
-     * {@link Dl4jLosses#withMinibatchSize}, else the number of rows (right for OutputLayer and LossLayer).
+     * {@link Dl4jLosses#withMinibatchSize}, else the number of rows (right for OutputLayer and LossLayer; for the
+     * layers that flatten time steps or pixels into rows, an error rather than a silently scaled step).
      */
     private long minibatch(long rows) {
         Long published = MinibatchContext.minibatchFor(rows, loss.name());
-        return published == null ? rows : published;
+        if (published != null) {
+            return published;
+        }
+        MinibatchContext.requireNotFlattened(rows, loss.name());
+        return rows;
     }
 
     private static boolean isIdentity(IActivation activationFn) {

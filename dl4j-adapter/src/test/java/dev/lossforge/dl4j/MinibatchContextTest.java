@@ -2,6 +2,7 @@ package dev.lossforge.dl4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lossforge.dl4j.parity.ParityCase;
 import dev.lossforge.torch.TorchLosses;
@@ -52,19 +53,40 @@ class MinibatchContextTest {
             assertEquals(3, perSequence.length());
             ParityCase.assertClose(pytorch, perSequence.meanNumber().doubleValue(), "mean of scoreExamples");
         }
-        // without it the rows pass for examples: DL4J's division by N leaves T times PyTorch's loss
+        // without it the rows pass for examples: DL4J's division by N leaves T times PyTorch's loss. The one case
+        // not caught: RnnOutputLayer's score is BaseOutputLayer.computeScore, which does not show the layer
         ParityCase.assertClose(T * pytorch, net.score(ds), "score without the scope");
     }
 
     @Test
-    void fitWithoutTheListenerStepsTTimesTooFar() {
-        // the failure the listener prevents, measured: the update is exactly T times PyTorch's
+    void fitWithoutTheListenerIsRefusedRatherThanStepTTimesTooFar() {
+        // without the listener the step would be exactly T times PyTorch's: the adapter sees RnnOutputLayer on the
+        // call stack and refuses, naming the fix, and the parameters are untouched
         ParityCase c = ParityCase.load("rnn_cross_entropy_mean");
         MultiLayerNetwork net = rnnWithoutListener(c);
-        INDArray w0 = net.getParam("0_W").dup();
-        net.fit(c.dataSet());
-        INDArray torchStep = ParityCase.array(c.json.get("steps").get(0).get("params").get("0_W")).reshape(w0.shape()).sub(w0);
-        ParityCase.assertArrayClose(torchStep.mul(T), net.getParam("0_W").sub(w0), "update without the listener");
+        INDArray params = net.params().dup();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(c.dataSet()));
+        assertEquals("CrossEntropyLoss: called by DL4J's RnnOutputLayer (rows N*T) with 15 rows, but the minibatch size N that"
+                + " DL4J divides by is unknown, so the step would be T (or H*W) times PyTorch's. Add"
+                + " net.addListeners(Dl4jLosses.minibatchListener()) before fit, or wrap calls outside fit in"
+                + " try (var scope = Dl4jLosses.withMinibatchSize(n)) { ... }", e.getMessage());
+        assertEquals(params, net.params());
+        // scoreExamples goes through RnnOutputLayer.computeScoreForExamples: refused too
+        assertThrows(IllegalStateException.class, () -> net.scoreExamples(c.dataSet(), false));
+    }
+
+    @Test
+    void cnnLossLayerWithoutTheListenerIsRefused() {
+        ParityCase c = ParityCase.load("cnn_mse_mean");
+        MultiLayerNetwork net = c.multiLayerNetwork(Dl4jLosses.of(TorchLosses.create("MSELoss", c.options())));
+        net.setListeners();
+        IllegalStateException fit = assertThrows(IllegalStateException.class, () -> net.fit(c.dataSet()));
+        assertTrue(fit.getMessage().startsWith("MSELoss: called by DL4J's CnnLossLayer (rows N*H*W) with 18 rows"), fit.getMessage());
+        // CnnLossLayer computes its own score, so net.score(ds) is caught as well
+        assertThrows(IllegalStateException.class, () -> net.score(c.dataSet()));
+        try (MinibatchContext.Scope scope = Dl4jLosses.withMinibatchSize(2)) {
+            ParityCase.assertClose(c.json.get("steps").get(0).get("loss").asDouble(), net.score(c.dataSet()), "score in a scope");
+        }
     }
 
     @Test
