@@ -58,6 +58,11 @@ final class InputLayout {
 
     /** The layout for these label inputs, or for the default ones when {@code labelNames} is null. */
     static InputLayout of(LossFunction loss, List<String> labelNames) {
+        if (loss.getClass().getName().equals("dev.lossforge.torch.CTCLoss")) {
+            // its input is (T, N, C) whole sequences with lengths: rows of an output layer cannot carry it
+            throw new IllegalArgumentException("CTCLoss: takes whole sequences (T, N, C) with input and target lengths, which a"
+                    + " DL4J output layer's rows [N, C] cannot carry; expected another loss (the DL4J adapter does not support CTC)");
+        }
         List<LossSignature.Input> inputs = loss.signature().inputs();
         List<String> names = labelNames != null ? labelNames : defaultLabelInputs(loss);
         boolean[] fromLabels = new boolean[inputs.size()];

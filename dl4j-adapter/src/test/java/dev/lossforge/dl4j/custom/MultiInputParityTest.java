@@ -184,6 +184,13 @@ class MultiInputParityTest {
     }
 
     @Test
+    void ctcIsRefusedByThePlainAdapter() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Dl4jLosses.of(TorchLosses.create("CTCLoss", Map.of())));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("CTCLoss: takes whole sequences (T, N, C)"), e.getMessage());
+    }
+
+    @Test
     void theDefaultSecondInputOfAUsersLossFailsOnShapeNotSilently() {
         // ContrastiveLoss without withLabelInputs takes (left | similar) from a [N, 2D] output: the loss's own shape
         // check names the input that does not fit
