@@ -61,7 +61,8 @@ final class InputLayout {
         if (loss.getClass().getName().equals("dev.lossforge.torch.CTCLoss")) {
             // its input is (T, N, C) whole sequences with lengths: rows of an output layer cannot carry it
             throw new IllegalArgumentException("CTCLoss: takes whole sequences (T, N, C) with input and target lengths, which a"
-                    + " DL4J output layer's rows [N, C] cannot carry; expected another loss (the DL4J adapter does not support CTC)");
+                    + " DL4J output layer's rows [N, C] cannot carry; expected new SequenceLossLayer.Builder(ctc)"
+                    + ".activation(new ActivationLogSoftmax()).build() instead of Dl4jLosses.of(ctc)");
         }
         List<LossSignature.Input> inputs = loss.signature().inputs();
         List<String> names = labelNames != null ? labelNames : defaultLabelInputs(loss);

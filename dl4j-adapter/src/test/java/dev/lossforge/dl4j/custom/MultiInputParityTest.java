@@ -188,6 +188,8 @@ class MultiInputParityTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Dl4jLosses.of(TorchLosses.create("CTCLoss", Map.of())));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("CTCLoss: takes whole sequences (T, N, C)"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().endsWith("expected new SequenceLossLayer.Builder(ctc)"
+                + ".activation(new ActivationLogSoftmax()).build() instead of Dl4jLosses.of(ctc)"), e.getMessage());
     }
 
     @Test
