@@ -21,6 +21,8 @@ import pathlib
 import torch
 import torch.nn.functional as F
 
+from gen_training_parity import train  # the same 5 SGD steps, lr 0.1, float64
+
 torch.set_default_dtype(torch.float64)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -71,7 +73,7 @@ def cross_entropy_case(gen, name, options, n=3, c=4, t=6):
             "torch_version": torch.__version__}
 
 
-def lstm_ctc_training(gen, name, n=3, f=4, h=6, c=5, t=7, s=3, steps=5, lr=0.1):
+def lstm_ctc_training(gen, name, n=3, f=4, h=6, c=5, t=7, s=3):
     input_lengths = [7, 5, 6]
     target_lengths = [3, 2, 3]
     x = torch.randn(n, t, f, generator=gen)
@@ -95,25 +97,15 @@ def lstm_ctc_training(gen, name, n=3, f=4, h=6, c=5, t=7, s=3, steps=5, lr=0.1):
                 "0_b": gates(lstm.bias_ih_l0.detach() + lstm.bias_hh_l0.detach()).tolist(),
                 "1_W": linear.weight.detach().T.tolist(), "1_b": linear.bias.detach().tolist()}
 
-    spec = {"name": name, "loss": "CTCLoss", "options": {"reduction": "mean", "blank": 0}, "n_in": f, "n_hidden": h,
-            "n_out": c, "features": x.permute(0, 2, 1).tolist(), "features_mask": prefix_mask(input_lengths, t).tolist(),
-            "labels": labels.to(torch.float64).tolist(), "labels_mask": prefix_mask(target_lengths, s).tolist(),
-            "initial_params": dl4j_params(), "lr": lr}
-    history = []
-    for _ in range(steps):
-        for p in params:
-            p.grad = None
+    def forward():
         hidden, _ = lstm(x)
         log_probs = F.log_softmax(linear(hidden), dim=2).permute(1, 0, 2)  # (T, N, C)
-        loss = F.ctc_loss(log_probs, labels, torch.tensor(input_lengths), torch.tensor(target_lengths), blank=0)
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= lr * p.grad
-        history.append({"loss": loss.item(), "params": dl4j_params()})
-    spec["steps"] = history
-    spec["torch_version"] = torch.__version__
-    return spec
+        return F.ctc_loss(log_probs, labels, torch.tensor(input_lengths), torch.tensor(target_lengths), blank=0)
+
+    spec = {"name": name, "loss": "CTCLoss", "options": {"reduction": "mean", "blank": 0}, "n_in": f, "n_hidden": h,
+            "n_out": c, "features": x.permute(0, 2, 1).tolist(), "features_mask": prefix_mask(input_lengths, t).tolist(),
+            "labels": labels.to(torch.float64).tolist(), "labels_mask": prefix_mask(target_lengths, s).tolist()}
+    return train(spec, params, forward, dl4j_params)
 
 
 def main():

@@ -14,20 +14,10 @@ Run with Debian's interpreter (python3-torch):  /usr/bin/python3 tools/parity/ge
 Output: dl4j-adapter/src/test/resources/parity/triplet_graph_<case>.json
 """
 import json
-import pathlib
 
 import torch
 
-torch.set_default_dtype(torch.float64)
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-OUT = ROOT / "dl4j-adapter" / "src" / "test" / "resources" / "parity"
-STEPS = 5
-LR = 0.1
-
-
-def uniform(gen, *shape, scale=0.5):
-    return (torch.rand(*shape, generator=gen) * 2 - 1) * scale
+from gen_training_parity import OUT, train, uniform  # the same 5 SGD steps, lr 0.1, float64
 
 
 def triplet_case(gen, name, loss_name, options, n=6, f=4, h=5, d=3):
@@ -43,22 +33,12 @@ def triplet_case(gen, name, loss_name, options, n=6, f=4, h=5, d=3):
         return {"embed1_W": params[0].detach().T.tolist(), "embed1_b": params[1].detach().tolist(),
                 "embed2_W": params[2].detach().T.tolist(), "embed2_b": params[3].detach().tolist()}
 
+    def forward():
+        return module(embed(anchor), embed(positive), embed(negative))
+
     spec = {"name": name, "loss": loss_name, "options": options, "n_in": f, "n_hidden": h, "n_embedding": d,
-            "anchor": anchor.tolist(), "positive": positive.tolist(), "negative": negative.tolist(),
-            "initial_params": dl4j_params(), "lr": LR}
-    steps = []
-    for _ in range(STEPS):
-        for p in params:
-            p.grad = None
-        loss = module(embed(anchor), embed(positive), embed(negative))
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-        steps.append({"loss": loss.item(), "params": dl4j_params()})
-    spec["steps"] = steps
-    spec["torch_version"] = torch.__version__
-    return spec
+            "anchor": anchor.tolist(), "positive": positive.tolist(), "negative": negative.tolist()}
+    return train(spec, params, forward, dl4j_params)
 
 
 def main():

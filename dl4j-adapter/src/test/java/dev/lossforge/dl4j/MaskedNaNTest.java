@@ -3,6 +3,9 @@ package dev.lossforge.dl4j;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.lossforge.dl4j.MaskTest.flat;
+import static dev.lossforge.dl4j.MaskTest.y;
+import static dev.lossforge.dl4j.MaskTest.z;
 
 import dev.lossforge.dl4j.parity.ParityCase;
 import dev.lossforge.torch.TorchLosses;
@@ -34,22 +37,10 @@ class MaskedNaNTest {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     }
 
-    private static INDArray z() {
-        return Nd4j.createFromArray(new double[][] {{1, 2}, {3, 4}, {5, 6}});
-    }
-
-    private static INDArray y() {
-        return Nd4j.zeros(DataType.DOUBLE, 3, 2);
-    }
-
     private static INDArray with(INDArray a, int row, int column, double value) {
         INDArray copy = a.dup();
         copy.putScalar(row, column, value);
         return copy;
-    }
-
-    private static double[] flat(INDArray a) {
-        return a.dup('c').data().asDouble();
     }
 
     /** Score, gradient and score array of both calls are identical. */

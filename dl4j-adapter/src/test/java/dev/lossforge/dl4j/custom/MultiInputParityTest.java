@@ -10,9 +10,6 @@ import dev.lossforge.dl4j.Dl4jLoss;
 import dev.lossforge.dl4j.Dl4jLosses;
 import dev.lossforge.dl4j.parity.ParityCase;
 import dev.lossforge.torch.TorchLosses;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,10 +37,8 @@ class MultiInputParityTest {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     }
 
-    static List<String> cases() throws IOException {
-        try (InputStream in = MultiInputParityTest.class.getResourceAsStream("/parity/multi_input/index.txt")) {
-            return List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"));
-        }
+    static List<String> cases() {
+        return ParityCase.index("multi_input");
     }
 
     /** The case's loss, through the adapter: a torch catalog loss, or one of {@link PairLosses}. */

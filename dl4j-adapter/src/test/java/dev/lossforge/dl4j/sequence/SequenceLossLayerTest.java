@@ -8,9 +8,6 @@ import dev.lossforge.dl4j.ActivationLogSoftmax;
 import dev.lossforge.dl4j.SequenceLossLayer;
 import dev.lossforge.dl4j.parity.ParityCase;
 import dev.lossforge.torch.TorchLosses;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -54,10 +51,8 @@ class SequenceLossLayerTest {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     }
 
-    static List<String> cases() throws IOException {
-        try (InputStream in = SequenceLossLayerTest.class.getResourceAsStream("/parity/sequence/index.txt")) {
-            return List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"));
-        }
+    static List<String> cases() {
+        return ParityCase.index("sequence");
     }
 
     private static IActivation activation(String name) {
