@@ -104,6 +104,18 @@ class SequenceLossLayerTest {
     }
 
     @Test
+    void scoreExamplesGivesEachSequencesNegativeLogLikelihood() {
+        // reduction sum: the per-sequence losses add up to PyTorch's summed CTC loss
+        ParityCase c = ParityCase.load("sequence/ctc_sum_blank_last");
+        INDArray z = ParityCase.array(c.json.get("pre_output"));
+        MultiLayerNetwork net = lossOnly(c, z.size(1));
+        INDArray perSequence = net.scoreExamples(new DataSet(z, ParityCase.array(c.json.get("labels")),
+                optional(c.json, "features_mask"), optional(c.json, "labels_mask")), false);
+        assertEquals(z.size(0), perSequence.length());
+        ParityCase.assertClose(c.json.get("loss_value").asDouble(), perSequence.sumNumber().doubleValue(), "sum of scoreExamples");
+    }
+
+    @Test
     void aNaNLabelAtAMaskedStepIsIgnored() {
         ParityCase c = ParityCase.load("sequence/cross_entropy_masked_mean");
         INDArray z = ParityCase.array(c.json.get("pre_output"));
