@@ -76,6 +76,32 @@ class MinibatchContextTest {
     }
 
     @Test
+    void rnnLossLayerWithoutTheListenerIsRefused() {
+        // RnnLossLayer computes its own score and gradient: both are caught, and a scope makes them PyTorch's
+        ParityCase c = ParityCase.load("rnn_cross_entropy_mean");
+        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .dataType(DataType.DOUBLE).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.RnnLossLayer.Builder()
+                        .lossFunction(Dl4jLosses.of(TorchLosses.create("CrossEntropyLoss", c.options())))
+                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY)
+                        .dataFormat(org.deeplearning4j.nn.conf.RNNFormat.NCW).build())
+                .build());
+        net.init();
+        // the loss layer alone: its input is the features, logits [N, C, T] = [3, 3, 5]; the case's class labels [3, 1, 5]
+        DataSet ds = new DataSet(Nd4j.rand(DataType.DOUBLE, 3, 3, T), c.dataSet().getLabels());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.score(ds));
+        assertTrue(e.getMessage().startsWith("CrossEntropyLoss: called by DL4J's RnnLossLayer (rows N*T) with 15 rows"), e.getMessage());
+        try (MinibatchContext.Scope scope = Dl4jLosses.withMinibatchSize(3)) {
+            double scoped = net.score(ds);
+            // PyTorch's mean over the 15 steps: the same as the rows' mean that the scope leaves undivided by T
+            Dl4jLoss unscaled = Dl4jLosses.ofUnscaled(TorchLosses.create("CrossEntropyLoss", c.options()));
+            INDArray rows = ds.getFeatures().permute(0, 2, 1).dup('c').reshape(15, 3);
+            INDArray labels = ds.getLabels().permute(0, 2, 1).dup('c').reshape(15, 1);
+            assertEquals(unscaled.computeScore(labels, rows, new ActivationIdentity(), null, false), scoped, 1e-12);
+        }
+    }
+
+    @Test
     void cnnLossLayerWithoutTheListenerIsRefused() {
         ParityCase c = ParityCase.load("cnn_mse_mean");
         MultiLayerNetwork net = c.multiLayerNetwork(Dl4jLosses.of(TorchLosses.create("MSELoss", c.options())));
