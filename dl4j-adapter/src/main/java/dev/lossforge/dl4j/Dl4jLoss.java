@@ -9,7 +9,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.nd4j.common.primitives.Pair;
@@ -45,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * activated output exactly as PyTorch would, backpropagates through {@code activationFn.backprop}, and returns
  * N times PyTorch's loss and gradient: after DL4J's division an SGD step is PyTorch's step.
  *
- * <p>Immutable and stateless apart from the once-only warning flag: safe to share between threads.
+ * <p>Immutable apart from the once-only warning flag and a cache of which layer kind calls with which row count:
+ * safe to share between threads.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.NONE, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE,
@@ -89,6 +92,14 @@ public final class Dl4jLoss implements ILossFunction {
     private final transient InputLayout layout;
     @JsonIgnore
     private final transient AtomicBoolean warned = new AtomicBoolean();
+    /** Per row count and entry point: the flattening layer that called, or {@link #NOT_FLATTENING} ({@link #minibatch}). */
+    @JsonIgnore
+    private final transient ConcurrentHashMap<Long, String> flatteningCallerByKey = new ConcurrentHashMap<>();
+    private static final String NOT_FLATTENING = "";
+    private static final int MAX_CACHED_KEYS = 64;
+
+    /** Which ILossFunction method DL4J called. */
+    private enum EntryPoint { GRADIENT, SCORE, SCORE_ARRAY }
     /** Where the once-only misconfiguration warning goes; tests replace it. */
     @JsonIgnore
     transient volatile Consumer<String> warningSink = LOG::warn;
@@ -195,7 +206,7 @@ public final class Dl4jLoss implements ILossFunction {
      */
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        Prepared p = prepare(labels, preOutput, activationFn, mask);
+        Prepared p = prepare(labels, preOutput, activationFn, mask, EntryPoint.SCORE_ARRAY);
         try {
             return scoreArray(p).muli(scale(p.minibatch)).reshape(p.rows, 1).castTo(preOutput.dataType());
         } catch (IllegalArgumentException e) {
@@ -264,7 +275,7 @@ public final class Dl4jLoss implements ILossFunction {
     }
 
     private Evaluation evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean wantGradient) {
-        Prepared p = prepare(labels, preOutput, activationFn, mask);
+        Prepared p = prepare(labels, preOutput, activationFn, mask, wantGradient ? EntryPoint.GRADIENT : EntryPoint.SCORE);
         try {
             return evaluate(p, preOutput, activationFn, wantGradient);
         } catch (IllegalArgumentException e) {
@@ -375,11 +386,11 @@ public final class Dl4jLoss implements ILossFunction {
         return miniBatch ? minibatch : 1.0;
     }
 
-    private Prepared prepare(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray maskArray) {
+    private Prepared prepare(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray maskArray, EntryPoint entry) {
         checkArguments(labels, preOutput, activationFn);
         warnOnLikelyMistake(activationFn);
         long rows = preOutput.size(0);
-        long minibatch = minibatch(rows);
+        long minibatch = minibatch(rows, entry);
         // getActivation works in place for most activations: give it a copy. Identity returns its argument, and
         // the loss never writes its inputs, so it takes the caller's array itself.
         INDArray output = isIdentity(activationFn) ? preOutput : activationFn.getActivation(preOutput.dup(), true);
@@ -414,12 +425,26 @@ public final class Dl4jLoss implements ILossFunction {
      * {@link Dl4jLosses#withMinibatchSize}, else the number of rows (right for OutputLayer and LossLayer; for the
      * layers that flatten time steps or pixels into rows, an error rather than a silently scaled step).
      */
-    private long minibatch(long rows) {
+    private long minibatch(long rows, EntryPoint entry) {
         Long published = MinibatchContext.minibatchFor(rows, loss.name());
         if (published != null) {
             return published;
         }
-        MinibatchContext.requireNotFlattened(rows, loss.name());
+        // which layer calls is the same for every call with these rows through this entry point (short of one adapter
+        // shared by a dense and a flattening layer with equal row counts): look once per pair, in a bounded cache.
+        // The entry point is in the key because RnnOutputLayer's score comes through BaseOutputLayer, where it is
+        // not seen, and must not hide its gradient, where it is.
+        long key = rows * EntryPoint.values().length + entry.ordinal();
+        String caller = flatteningCallerByKey.get(key);
+        if (caller == null) {
+            caller = Objects.requireNonNullElse(MinibatchContext.flatteningCaller(), NOT_FLATTENING);
+            if (flatteningCallerByKey.size() < MAX_CACHED_KEYS) {
+                flatteningCallerByKey.put(key, caller);
+            }
+        }
+        if (!caller.equals(NOT_FLATTENING)) {
+            throw MinibatchContext.unknownMinibatch(loss.name(), caller, rows);
+        }
         return rows;
     }
 

@@ -70,22 +70,25 @@ public final class MinibatchContext {
     }
 
     /**
-     * Fails when nothing published N for these rows but the loss is being called by one of DL4J's flattening
-     * layers: the rows are then N*T (or N*H*W), not the examples, and the step would silently be T times
-     * PyTorch's. The layer is found on the call stack (its {@code backpropGradient}, {@code computeScore} or
+     * The flattening layer calling the loss on this thread, as users know it ("RnnOutputLayer (rows N*T)"), or
+     * null. Found on the call stack (its {@code backpropGradient}, {@code computeScore} or
      * {@code computeScoreForExamples}; RnnOutputLayer's {@code computeScore} is BaseOutputLayer's and is not seen).
-     *
-     * @throws IllegalStateException naming the loss, the layer and the two fixes
+     * A walk of a few frames costs microseconds: {@link Dl4jLoss} remembers the answer per row count.
      */
-    static void requireNotFlattened(long rows, String lossName) {
-        String layer = STACK.walk(frames -> frames.limit(FRAMES_TO_LOOK_AT).map(f -> FLATTENING_LAYERS.get(f.getClassName()))
+    static String flatteningCaller() {
+        return STACK.walk(frames -> frames.limit(FRAMES_TO_LOOK_AT).map(f -> FLATTENING_LAYERS.get(f.getClassName()))
                 .filter(Objects::nonNull).findFirst().orElse(null));
-        if (layer != null) {
-            throw new IllegalStateException(lossName + ": called by DL4J's " + layer + " with " + rows + " rows, but the minibatch"
-                    + " size N that DL4J divides by is unknown, so the step would be T (or H*W) times PyTorch's. Add"
-                    + " net.addListeners(Dl4jLosses.minibatchListener()) before fit, or wrap calls outside fit in"
-                    + " try (var scope = Dl4jLosses.withMinibatchSize(n)) { ... }");
-        }
+    }
+
+    /**
+     * The error for a loss called by a flattening layer when nothing published N: the rows are then N*T (or
+     * N*H*W), not the examples, and the step would silently be T times PyTorch's.
+     */
+    static IllegalStateException unknownMinibatch(String lossName, String layer, long rows) {
+        return new IllegalStateException(lossName + ": called by DL4J's " + layer + " with " + rows + " rows, but the minibatch"
+                + " size N that DL4J divides by is unknown, so the step would be T (or H*W) times PyTorch's. Add"
+                + " net.addListeners(Dl4jLosses.minibatchListener()) before fit, or wrap calls outside fit in"
+                + " try (var scope = Dl4jLosses.withMinibatchSize(n)) { ... }");
     }
 
     /** Published by the listener at the start of a training step. */
