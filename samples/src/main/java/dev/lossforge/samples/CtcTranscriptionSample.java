@@ -105,13 +105,18 @@ public final class CtcTranscriptionSample {
     }
 
     public static Result run(int epochs, Path chartDirectory, PrintStream out) {
+        return run(epochs, TRAIN, chartDirectory, out);
+    }
+
+    /** The same with {@code trainSize} training utterances (the test set stays {@value #TEST}). */
+    public static Result run(int epochs, int trainSize, Path chartDirectory, PrintStream out) {
         Random random = new Random(SEED);
-        List<Utterance> train = utterances(TRAIN, random);
+        List<Utterance> train = utterances(trainSize, random);
         List<Utterance> test = utterances(TEST, random);
         DataSet testSet = batch(test);
         MultiLayerNetwork net = new MultiLayerNetwork(network());
         net.init();
-        out.printf("%d training and %d test utterances of 2 to %d digits, %d to %d frames each%n", TRAIN, TEST, MAX_DIGITS,
+        out.printf("%d training and %d test utterances of 2 to %d digits, %d to %d frames each%n", trainSize, TEST, MAX_DIGITS,
                 minLength(train), maxLength(train));
         out.println("epoch   train loss   test loss   train acc   test acc   (greedy decoding, whole strings)");
         List<EpochStats> history = new ArrayList<>();
