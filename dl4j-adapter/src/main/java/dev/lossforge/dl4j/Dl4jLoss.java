@@ -2,13 +2,16 @@ package dev.lossforge.dl4j;
 
 import dev.lossforge.LossAndGradients;
 import dev.lossforge.LossFunction;
-import dev.lossforge.LossSignature;
 import dev.lossforge.Reduction;
 import java.io.ObjectStreamException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.nd4j.common.primitives.Pair;
@@ -44,12 +47,13 @@ import org.slf4j.LoggerFactory;
  * activated output exactly as PyTorch would, backpropagates through {@code activationFn.backprop}, and returns
  * N times PyTorch's loss and gradient: after DL4J's division an SGD step is PyTorch's step.
  *
- * <p>Immutable and stateless apart from the once-only warning flag: safe to share between threads.
+ * <p>Immutable apart from the once-only warning flag and a cache of which layer kind calls with which row count:
+ * safe to share between threads.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.NONE, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE,
         creatorVisibility = JsonAutoDetect.Visibility.NONE)
-@JsonPropertyOrder({"lossClass", "options", "tensorOptions", "miniBatch"})
+@JsonPropertyOrder({"lossClass", "options", "tensorOptions", "miniBatch", "labelInputs"})
 public final class Dl4jLoss implements ILossFunction {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(Dl4jLoss.class);
@@ -72,6 +76,10 @@ public final class Dl4jLoss implements ILossFunction {
     @JsonProperty("miniBatch")
     private final boolean miniBatch;
 
+    /** The loss's inputs taken from the labels (the others come from the network's output): see {@link InputLayout}. */
+    @JsonProperty("labelInputs")
+    private final ArrayList<String> labelInputs;
+
     @JsonIgnore
     private final transient LossFunction loss;
     @JsonIgnore
@@ -81,12 +89,23 @@ public final class Dl4jLoss implements ILossFunction {
     @JsonIgnore
     private final transient LossSpec spec;
     @JsonIgnore
+    private final transient InputLayout layout;
+    @JsonIgnore
     private final transient AtomicBoolean warned = new AtomicBoolean();
+    /** Per row count and entry point: the flattening layer that called, or {@link #NOT_FLATTENING} ({@link #minibatch}). */
+    @JsonIgnore
+    private final transient ConcurrentHashMap<Long, String> flatteningCallerByKey = new ConcurrentHashMap<>();
+    private static final String NOT_FLATTENING = "";
+    private static final int MAX_CACHED_KEYS = 64;
+
+    /** Which ILossFunction method DL4J called. */
+    private enum EntryPoint { GRADIENT, SCORE, SCORE_ARRAY }
     /** Where the once-only misconfiguration warning goes; tests replace it. */
     @JsonIgnore
     transient volatile Consumer<String> warningSink = LOG::warn;
 
-    Dl4jLoss(LossFunction loss, boolean miniBatch) {
+    /** @param labelInputs the inputs taken from the labels, or null for {@link InputLayout}'s default */
+    Dl4jLoss(LossFunction loss, boolean miniBatch, List<String> labelInputs) {
         if (loss == null) {
             throw new IllegalArgumentException("Dl4jLosses.of: loss is null");
         }
@@ -94,11 +113,8 @@ public final class Dl4jLoss implements ILossFunction {
             throw new IllegalArgumentException(loss.name() + ": reduction is NONE but a DL4J output layer needs a scalar loss;"
                     + " expected reduction mean, sum or batchmean");
         }
-        int arity = loss.signature().arity();
-        if (arity != 2) {
-            throw new IllegalArgumentException(loss.name() + ": takes " + arity + " inputs but a DL4J output layer provides"
-                    + " exactly 2 (output, labels); expected a loss called as loss(input, target)");
-        }
+        this.layout = InputLayout.of(loss, labelInputs);
+        this.labelInputs = new ArrayList<>(layout.labelInputNames());
         this.loss = loss;
         this.sumLoss = loss.withReduction(Reduction.SUM);
         this.noneLoss = loss.withReduction(Reduction.NONE);
@@ -115,13 +131,32 @@ public final class Dl4jLoss implements ILossFunction {
                      @JsonProperty("options") Map<String, Object> options,
                      @JsonProperty("tensorOptions") @JsonDeserialize(contentUsing = NDArrayTextDeSerializer.class)
                      Map<String, INDArray> tensorOptions,
-                     @JsonProperty("miniBatch") Boolean miniBatch) {
-        this(LossSpec.rebuild(lossClass, options, tensorOptions), miniBatch == null || miniBatch);
+                     @JsonProperty("miniBatch") Boolean miniBatch,
+                     @JsonProperty("labelInputs") List<String> labelInputs) {
+        this(LossSpec.rebuild(lossClass, options, tensorOptions), miniBatch == null || miniBatch, labelInputs);
     }
 
-    /** Java serialization keeps the four data fields; the loss itself is rebuilt, as for JSON. */
+    /** Java serialization keeps the five data fields; the loss itself is rebuilt, as for JSON. */
     private Object readResolve() throws ObjectStreamException {
-        return new Dl4jLoss(LossSpec.rebuild(lossClass, options, tensorOptions), miniBatch);
+        return new Dl4jLoss(LossSpec.rebuild(lossClass, options, tensorOptions), miniBatch, labelInputs);
+    }
+
+    /**
+     * This adapter with the named inputs of the loss taken from the labels and every other input from the
+     * network's output (side by side along dim 1, in parameter order); no names: the labels are not used. For a
+     * user's own {@code @Loss} whose label inputs are not the default of {@link InputLayout}: for example
+     * {@code Dl4jLosses.of(new RankLoss()).withLabelInputs("target")} for {@code rank(Tensor a, Tensor b, Tensor target)}.
+     *
+     * @throws IllegalArgumentException for a name the loss does not have, when no input is left for the output,
+     *                                  or when an input left for the output has no gradient
+     */
+    public Dl4jLoss withLabelInputs(String... names) {
+        return new Dl4jLoss(loss, miniBatch, List.of(names));
+    }
+
+    /** The names of the loss's inputs taken from the labels, in call order. */
+    public List<String> labelInputs() {
+        return List.copyOf(labelInputs);
     }
 
     /** The wrapped loss. */
@@ -171,7 +206,7 @@ public final class Dl4jLoss implements ILossFunction {
      */
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        Prepared p = prepare(labels, preOutput, activationFn, mask);
+        Prepared p = prepare(labels, preOutput, activationFn, mask, EntryPoint.SCORE_ARRAY);
         try {
             return scoreArray(p).muli(scale(p.minibatch)).reshape(p.rows, 1).castTo(preOutput.dataType());
         } catch (IllegalArgumentException e) {
@@ -183,39 +218,41 @@ public final class Dl4jLoss implements ILossFunction {
         INDArray shares = Nd4j.zeros(p.output.dataType(), p.rows);
         switch (p.maskKind) {
             case ELEMENT -> {
-                INDArray m = p.mask.castTo(p.output.dataType());
-                INDArray perElement = noneLoss.forward(p.output, p.target).castTo(m.dataType()).mul(m);
-                double count = m.sumNumber().doubleValue();
-                double denominator = denominator(count, p.minibatch);
-                if (count > 0) {
-                    shares = perElement.sum(1).divi(denominator);
-                }
-            }
-            case ROWS -> {
-                if (p.keep.length > 0) {
-                    INDArray sub = rowShares(rows(p.output, p.keep), rows(p.target, p.keep), p.minibatch);
-                    for (int i = 0; i < p.keep.length; i++) {
-                        shares.putScalar(p.keep[i], sub.getDouble(i));
+                INDArray perElement = noneLoss.forward(p.inputs);
+                double denominator = denominator(p.mask.unmaskedCount(), p.minibatch);
+                if (p.mask.unmaskedCount() > 0) {
+                    double[] perRow = p.mask.unmaskedRowSums(perElement);
+                    for (int r = 0; r < perRow.length; r++) {
+                        shares.putScalar(r, perRow[r] / denominator);
                     }
                 }
             }
-            default -> shares = rowShares(p.output, p.target, p.minibatch);
+            case ROWS -> {
+                int[] keep = p.mask.keptRows();
+                if (keep.length > 0) {
+                    INDArray sub = rowShares(rows(p.inputs, keep), p.minibatch);
+                    for (int i = 0; i < keep.length; i++) {
+                        shares.putScalar(keep[i], sub.getDouble(i));
+                    }
+                }
+            }
+            default -> shares = rowShares(p.inputs, p.minibatch);
         }
         return shares;
     }
 
     /** Each row's share of the reduced loss, from the unreduced one: exact for SUM and BATCHMEAN, by ratio for MEAN. */
-    private INDArray rowShares(INDArray output, INDArray target, long minibatch) {
-        INDArray perElement = noneLoss.forward(output, target);
+    private INDArray rowShares(INDArray[] inputs, long minibatch) {
+        INDArray perElement = noneLoss.forward(inputs);
         INDArray perRow = perElement.rank() == 1 ? perElement.dup() : perElement.reshape(perElement.size(0), -1).sum(1);
-        perRow = perRow.castTo(output.dataType());
+        perRow = perRow.castTo(inputs[0].dataType());
         return switch (loss.reduction()) {
             case SUM -> perRow;
             case BATCHMEAN -> perRow.divi(minibatch);
             default -> {
                 // MEAN divides by a count or a sum of weights that the loss does not expose: recover it as a ratio
                 // (when the unreduced values sum to exactly 0, fall back to the element count: right if unweighted)
-                double reduced = loss.forward(output, target).getDouble(0);
+                double reduced = loss.forward(inputs).getDouble(0);
                 double total = perRow.sumNumber().doubleValue();
                 yield total != 0 ? perRow.muli(reduced / total) : perRow.divi(perElement.length());
             }
@@ -230,14 +267,16 @@ public final class Dl4jLoss implements ILossFunction {
 
     private enum MaskKind { NONE, ROWS, ELEMENT }
 
-    /** The activated output, the target as the loss takes it, and the mask resolved to rows or elements. */
-    private record Prepared(INDArray output, INDArray target, long rows, long minibatch, MaskKind maskKind, int[] keep,
-                            INDArray mask) {
+    /**
+     * The activated output, the loss's inputs cut from it and from the labels ({@link InputLayout}), and the mask
+     * resolved to rows or elements ({@code mask} null for {@link MaskKind#NONE}).
+     */
+    private record Prepared(INDArray output, INDArray[] inputs, long rows, long minibatch, MaskKind maskKind, Mask mask) {
     }
 
     private Evaluation evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean wantGradient,
                                 boolean wantScore) {
-        Prepared p = prepare(labels, preOutput, activationFn, mask);
+        Prepared p = prepare(labels, preOutput, activationFn, mask, wantGradient ? EntryPoint.GRADIENT : EntryPoint.SCORE);
         try {
             return evaluate(p, preOutput, activationFn, wantGradient, wantScore);
         } catch (IllegalArgumentException e) {
@@ -251,53 +290,56 @@ public final class Dl4jLoss implements ILossFunction {
         INDArray dOutput = null;
         // DL4J's factor N goes into the backward pass's seed (gradOutput): no extra pass over the gradient
         double scale = scale(p.minibatch);
+        long columns = p.output.size(1);
         switch (p.maskKind) {
             case ELEMENT -> {
-                // a per-output mask on an element-wise loss: the reduction over the unmasked elements only
-                INDArray m = p.mask.castTo(p.output.dataType());
-                double count = m.sumNumber().doubleValue();
+                // a per-output mask on an element-wise loss: the reduction over the unmasked elements only. The
+                // masked elements are dropped by selection, never by a product: 0 * NaN would be NaN
+                double count = p.mask.unmaskedCount();
                 double denominator = denominator(count, p.minibatch);
                 INDArray perElement;
                 if (wantGradient) {
                     // one pass gives the per-element loss and the gradient
-                    INDArray gradOut = count == 0 ? m.mul(0) : m.mul(scale / denominator);
-                    LossAndGradients step = noneLoss.forwardAndFirstGradient(gradOut, p.output, p.target);
-                    perElement = step.loss().castTo(m.dataType());
+                    INDArray seed = p.mask.asArray(p.output.dataType()).muli(count == 0 ? 0.0 : scale / denominator);
+                    LossAndGradients step = noneLoss.forwardAndFirstGradient(seed, p.inputs);
+                    perElement = step.loss();
                     dOutput = step.gradients()[0];
                 } else {
-                    perElement = noneLoss.forward(p.output, p.target).castTo(m.dataType());
+                    perElement = noneLoss.forward(p.inputs);
                 }
-                value = count == 0 ? 0.0 : perElement.mul(m).sumNumber().doubleValue() / denominator;
+                value = count == 0 ? 0.0 : p.mask.unmaskedSum(perElement) / denominator;
             }
             case ROWS -> {
-                // a per-example mask: PyTorch's loss on the unmasked rows alone (so MEAN is their mean)
-                if (p.keep.length == 0) {
+                // a per-example mask: PyTorch's loss on the unmasked rows alone (so MEAN is their mean); the
+                // masked rows never reach the loss
+                int[] keep = p.mask.keptRows();
+                if (keep.length == 0) {
                     value = 0.0;
                     dOutput = wantGradient ? Nd4j.zeros(p.output.dataType(), p.output.shape()) : null;
                 } else {
-                    LossAndGradients lg = reduce(rows(p.output, p.keep), rows(p.target, p.keep), p.minibatch, wantGradient, scale);
+                    LossAndGradients lg = reduce(rows(p.inputs, keep), p.minibatch, wantGradient, scale);
                     value = lg.loss().getDouble(0);
                     if (wantGradient) {
-                        INDArray sub = lg.gradients()[0];
+                        INDArray sub = layout.join(lg.gradients(), keep.length, columns);
                         dOutput = Nd4j.zeros(sub.dataType(), p.output.shape());
-                        for (int i = 0; i < p.keep.length; i++) {
-                            dOutput.putRow(p.keep[i], sub.getRow(i));
+                        for (int i = 0; i < keep.length; i++) {
+                            dOutput.putRow(keep[i], sub.getRow(i));
                         }
                     }
                 }
             }
             default -> {
-                if (wantScore) {
-                    LossAndGradients lg = reduce(p.output, p.target, p.minibatch, wantGradient, scale);
-                    value = lg.loss().getDouble(0);
-                    dOutput = wantGradient ? lg.gradients()[0] : null;
-                } else {
+                if (!wantScore && layout.outputIsFirstInput()) {
                     // DL4J's computeGradient: the gradient alone (a fused loss then runs no step of the value)
                     value = Double.NaN;
                     boolean batchMean = loss.reduction() == Reduction.BATCHMEAN;
-                    dOutput = (batchMean ? sumLoss : loss).firstGradient(
-                            dev.lossforge.runtime.Checks.filled(batchMean ? scale / p.minibatch : scale, p.output.dataType()),
-                            p.output, p.target);
+                    INDArray first = (batchMean ? sumLoss : loss).firstGradient(
+                            dev.lossforge.runtime.Checks.filled(batchMean ? scale / p.minibatch : scale, p.inputs[0].dataType()), p.inputs);
+                    dOutput = layout.join(new INDArray[] {first}, p.rows, columns);
+                } else {
+                    LossAndGradients lg = reduce(p.inputs, p.minibatch, wantGradient, scale);
+                    value = lg.loss().getDouble(0);
+                    dOutput = wantGradient ? layout.join(lg.gradients(), p.rows, columns) : null;
                 }
             }
         }
@@ -308,29 +350,39 @@ public final class Dl4jLoss implements ILossFunction {
             // writes nothing and returns eps itself.
             INDArray eps = dOutput.castTo(preOutput.dataType());
             INDArray in = isIdentity(activationFn) ? preOutput : p.output.assign(preOutput);
+            if (p.mask != null) {
+                // a NaN or Inf at a masked position must not reach the activation's backprop (softmax sums a row)
+                eps = p.mask.select(eps);
+            }
             gradient = activationFn.backprop(in, eps).getFirst();
+            if (p.mask != null) {
+                // ... nor come back from it: sigmoid's backprop of a NaN pre-output is 0 * NaN
+                gradient = p.mask.select(gradient);
+            }
         }
         return new Evaluation(value * scale, gradient, p.minibatch);
     }
 
     /**
-     * The loss and, if asked, its gradient times {@code gradScale}; BATCHMEAN divides by the true minibatch N, not
-     * by the (flattened) rows.
+     * The loss and, if asked, its gradients (each times {@code gradScale}); BATCHMEAN divides by the true
+     * minibatch N, not by the (flattened) rows.
      */
-    private LossAndGradients reduce(INDArray output, INDArray target, long minibatch, boolean wantGradient, double gradScale) {
+    private LossAndGradients reduce(INDArray[] inputs, long minibatch, boolean wantGradient, double gradScale) {
         if (loss.reduction() == Reduction.BATCHMEAN) {
-            LossAndGradients sum = run(sumLoss, output, target, wantGradient, gradScale / minibatch);
+            LossAndGradients sum = run(sumLoss, inputs, wantGradient, gradScale / minibatch);
             return new LossAndGradients(sum.loss().div(minibatch), sum.gradients());
         }
-        return run(loss, output, target, wantGradient, gradScale);
+        return run(loss, inputs, wantGradient, gradScale);
     }
 
-    private static LossAndGradients run(LossFunction f, INDArray output, INDArray target, boolean wantGradient, double gradScale) {
+    private LossAndGradients run(LossFunction f, INDArray[] inputs, boolean wantGradient, double gradScale) {
         if (!wantGradient) {
-            return new LossAndGradients(f.forward(output, target), null);
+            return new LossAndGradients(f.forward(inputs), null);
         }
         // a shared scalar (one per dtype and value): no allocation per step
-        return f.forwardAndFirstGradient(dev.lossforge.runtime.Checks.filled(gradScale, output.dataType()), output, target);
+        INDArray seed = dev.lossforge.runtime.Checks.filled(gradScale, inputs[0].dataType());
+        // the output is the first input for two-input losses: the other gradients are not needed
+        return layout.outputIsFirstInput() ? f.forwardAndFirstGradient(seed, inputs) : f.forwardBackward(seed, inputs);
     }
 
     private double denominator(double unmaskedCount, long minibatch) {
@@ -345,83 +397,66 @@ public final class Dl4jLoss implements ILossFunction {
         return miniBatch ? minibatch : 1.0;
     }
 
-    private Prepared prepare(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+    private Prepared prepare(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray maskArray, EntryPoint entry) {
         checkArguments(labels, preOutput, activationFn);
         warnOnLikelyMistake(activationFn);
         long rows = preOutput.size(0);
-        long minibatch = minibatch(rows);
+        long minibatch = minibatch(rows, entry);
         // getActivation works in place for most activations: give it a copy. Identity returns its argument, and
         // the loss never writes its inputs, so it takes the caller's array itself.
         INDArray output = isIdentity(activationFn) ? preOutput : activationFn.getActivation(preOutput.dup(), true);
-        INDArray target = target(labels, rows);
-        if (mask == null) {
-            return new Prepared(output, target, rows, minibatch, MaskKind.NONE, null, null);
+        INDArray[] inputs = layout.split(output, labels);
+        if (maskArray == null) {
+            return new Prepared(output, inputs, rows, minibatch, MaskKind.NONE, null);
         }
-        double[] m = mask.dup('c').data().asDouble();
-        for (double v : m) {
-            if (v != 0.0 && v != 1.0) {
-                throw new IllegalArgumentException(loss.name() + ": mask values must be 0 or 1, found " + v
-                        + " in a mask of shape " + Arrays.toString(mask.shape()));
+        Mask mask = Mask.of(loss.name(), maskArray, preOutput.shape());
+        if (mask.allKept()) {
+            return new Prepared(output, inputs, rows, minibatch, MaskKind.NONE, null);
+        }
+        if (mask.perElement()) {
+            if (!layout.outputIsFirstInput()) {
+                throw new IllegalArgumentException(loss.name() + ": a per-output mask " + Arrays.toString(maskArray.shape())
+                        + " that varies along a row cannot be split between the inputs " + layout.outputLayout()
+                        + " side by side in the output; expected a per-example mask [" + rows + ", 1]");
             }
-        }
-        long[] s = mask.shape();
-        boolean column = (s.length == 1 && s[0] == rows) || (s.length == 2 && s[0] == rows && s[1] == 1);
-        boolean perOutput = Arrays.equals(s, preOutput.shape());
-        if (!column && !perOutput) {
-            throw new IllegalArgumentException(loss.name() + ": mask has shape " + Arrays.toString(s) + " but expected ["
-                    + rows + ", 1] (per example) or " + Arrays.toString(preOutput.shape()) + " (per output)");
-        }
-        int columns = column ? 1 : (int) s[1];
-        if (perOutput && columns > 1 && !rowConstant(m, (int) rows, columns)) {
-            long[] perElementShape = noneLoss.forward(output, target).shape();
+            long[] perElementShape = noneLoss.forward(inputs).shape();
             if (!Arrays.equals(perElementShape, output.shape())) {
-                throw new IllegalArgumentException(loss.name() + ": a per-output mask " + Arrays.toString(s)
+                throw new IllegalArgumentException(loss.name() + ": a per-output mask " + Arrays.toString(maskArray.shape())
                         + " needs an element-wise loss, but this loss reduces each row to one value (unreduced shape "
                         + Arrays.toString(perElementShape) + "); expected a per-example mask [" + rows
                         + ", 1] or a per-output mask that is constant along each row");
             }
-            return new Prepared(output, target, rows, minibatch, MaskKind.ELEMENT, null, mask);
+            return new Prepared(output, inputs, rows, minibatch, MaskKind.ELEMENT, mask);
         }
-        int[] keep = new int[(int) rows];
-        int k = 0;
-        for (int r = 0; r < rows; r++) {
-            if (m[r * columns] != 0.0) {
-                keep[k++] = r;
-            }
-        }
-        if (k == rows) {
-            return new Prepared(output, target, rows, minibatch, MaskKind.NONE, null, null);
-        }
-        return new Prepared(output, target, rows, minibatch, MaskKind.ROWS, Arrays.copyOf(keep, k), null);
-    }
-
-    private static boolean rowConstant(double[] m, int rows, int columns) {
-        for (int r = 0; r < rows; r++) {
-            for (int c = 1; c < columns; c++) {
-                if (m[r * columns + c] != m[r * columns]) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return new Prepared(output, inputs, rows, minibatch, MaskKind.ROWS, mask);
     }
 
     /**
      * The minibatch size N that DL4J divides by: published by {@link Dl4jLosses#minibatchListener()} or
-     * {@link Dl4jLosses#withMinibatchSize}, else the number of rows (right for OutputLayer and LossLayer).
+     * {@link Dl4jLosses#withMinibatchSize}, else the number of rows (right for OutputLayer and LossLayer; for the
+     * layers that flatten time steps or pixels into rows, an error rather than a silently scaled step).
      */
-    private long minibatch(long rows) {
+    private long minibatch(long rows, EntryPoint entry) {
         Long published = MinibatchContext.minibatchFor(rows, loss.name());
-        return published == null ? rows : published;
-    }
-
-    /** Labels as the loss takes them: class indices {@code [rows, 1]} become {@code [rows]}; others pass as they are. */
-    private INDArray target(INDArray labels, long rows) {
-        LossSignature.Input targetInput = loss.signature().inputs().get(1);
-        if (targetInput.index() && labels.rank() == 2 && labels.size(1) == 1) {
-            return labels.reshape(rows); // a view, or a copy when the layout needs one: the loss never writes it
+        if (published != null) {
+            return published;
         }
-        return labels;
+        // which layer calls is the same for every call with these rows through this entry point (short of one adapter
+        // shared by a dense and a flattening layer with equal row counts): look once per pair, in a bounded cache.
+        // The entry point is in the key because RnnOutputLayer's score comes through BaseOutputLayer, where it is
+        // not seen, and must not hide its gradient, where it is.
+        long key = rows * EntryPoint.values().length + entry.ordinal();
+        String caller = flatteningCallerByKey.get(key);
+        if (caller == null) {
+            caller = Objects.requireNonNullElse(MinibatchContext.flatteningCaller(), NOT_FLATTENING);
+            if (flatteningCallerByKey.size() < MAX_CACHED_KEYS) {
+                flatteningCallerByKey.put(key, caller);
+            }
+        }
+        if (!caller.equals(NOT_FLATTENING)) {
+            throw MinibatchContext.unknownMinibatch(loss.name(), caller, rows);
+        }
+        return rows;
     }
 
     private static boolean isIdentity(IActivation activationFn) {
@@ -434,7 +469,7 @@ public final class Dl4jLoss implements ILossFunction {
      */
     private IllegalArgumentException withLabelsHint(IllegalArgumentException e, INDArray labels, INDArray preOutput) {
         boolean oneHotShaped = labels.rank() == 2 && labels.size(1) > 1 && labels.size(1) == preOutput.size(1);
-        if (!oneHotShaped || !loss.signature().inputs().get(1).index()) {
+        if (!oneHotShaped || !layout.labelsAreClassIndices()) {
             return e;
         }
         return new IllegalArgumentException(e.getMessage() + ". The labels " + Arrays.toString(labels.shape()) + " look like DL4J"
@@ -478,6 +513,15 @@ public final class Dl4jLoss implements ILossFunction {
         }
     }
 
+    /** The kept rows of every input (of every rank). */
+    private static INDArray[] rows(INDArray[] inputs, int[] keep) {
+        INDArray[] out = new INDArray[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            out[i] = rows(inputs[i], keep);
+        }
+        return out;
+    }
+
     private static INDArray rows(INDArray a, int[] keep) {
         if (a.rank() == 1) {
             return a.reshape(a.length(), 1).getRows(keep).reshape(keep.length);
@@ -495,12 +539,13 @@ public final class Dl4jLoss implements ILossFunction {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Dl4jLoss other && miniBatch == other.miniBatch && spec.sameAs(other.spec);
+        return o instanceof Dl4jLoss other && miniBatch == other.miniBatch && labelInputs.equals(other.labelInputs)
+                && spec.sameAs(other.spec);
     }
 
     @Override
     public int hashCode() {
-        return spec.valueHash() * 31 + Boolean.hashCode(miniBatch);
+        return (spec.valueHash() * 31 + Boolean.hashCode(miniBatch)) * 31 + labelInputs.hashCode();
     }
 
     @Override

@@ -14,7 +14,10 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  *
  * <p>For the rank-3 and rank-4 output layers (RnnOutputLayer, RnnLossLayer, CnnLossLayer) also add
  * {@link #minibatchListener()} to the network: DL4J flattens their output to {@code [N*T, C]} rows before calling
- * the loss, so the loss cannot see the minibatch size N that DL4J later divides by. See docs/dl4j-adapter.md.
+ * the loss, so the loss cannot see the minibatch size N that DL4J later divides by (without it, training is refused
+ * with an {@code IllegalStateException}). {@link SequenceLossLayer} instead hands a loss whole sequences and needs
+ * no listener; it is the way to use CTCLoss. Losses with more than two inputs take them side by side in the output
+ * ({@link Dl4jLoss#withLabelInputs}). See docs/dl4j-adapter.md.
  */
 public final class Dl4jLosses {
     private Dl4jLosses() {
@@ -24,10 +27,11 @@ public final class Dl4jLosses {
      * The adapter for networks with DL4J's default {@code miniBatch(true)}: it returns N times PyTorch's loss and
      * gradient, which DL4J then divides by the minibatch size N.
      *
-     * @throws IllegalArgumentException if the loss's reduction is NONE (there is no scalar to train on)
+     * @throws IllegalArgumentException if the loss's reduction is NONE (there is no scalar to train on), or for
+     *                                  CTCLoss (use {@link SequenceLossLayer})
      */
     public static Dl4jLoss of(LossFunction loss) {
-        return new Dl4jLoss(loss, true);
+        return new Dl4jLoss(loss, true, null);
     }
 
     /**
@@ -35,7 +39,7 @@ public final class Dl4jLosses {
      * score nor the gradient by N: it returns PyTorch's loss and gradient unscaled.
      */
     public static Dl4jLoss ofUnscaled(LossFunction loss) {
-        return new Dl4jLoss(loss, false);
+        return new Dl4jLoss(loss, false, null);
     }
 
     /**

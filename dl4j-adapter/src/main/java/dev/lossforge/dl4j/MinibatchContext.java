@@ -1,6 +1,8 @@
 package dev.lossforge.dl4j;
 
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * The minibatch size N of the step running on this thread, when something has published it.
@@ -23,6 +25,19 @@ public final class MinibatchContext {
     }
 
     private static final ThreadLocal<Published> CURRENT = new ThreadLocal<>();
+
+    /**
+     * DL4J's layers that flatten {@code [N, C, T]} or {@code [N, C, H, W]} to rows before calling the loss, by the
+     * simple name DL4J users know them by.
+     */
+    private static final Map<String, String> FLATTENING_LAYERS = Map.of(
+            "org.deeplearning4j.nn.layers.recurrent.RnnOutputLayer", "RnnOutputLayer (rows N*T)",
+            "org.deeplearning4j.nn.layers.recurrent.RnnLossLayer", "RnnLossLayer (rows N*T)",
+            "org.deeplearning4j.nn.layers.convolution.CnnLossLayer", "CnnLossLayer (rows N*H*W)",
+            "org.deeplearning4j.nn.layers.convolution.Cnn3DLossLayer", "Cnn3DLossLayer (rows N*D*H*W)");
+    /** How deep to look for such a layer: the adapter's frames, BaseOutputLayer's, then the layer's own. */
+    private static final int FRAMES_TO_LOOK_AT = 16;
+    private static final StackWalker STACK = StackWalker.getInstance();
 
     private MinibatchContext() {
     }
@@ -52,6 +67,28 @@ public final class MinibatchContext {
             }
         }
         return null;
+    }
+
+    /**
+     * The flattening layer calling the loss on this thread, as users know it ("RnnOutputLayer (rows N*T)"), or
+     * null. Found on the call stack (its {@code backpropGradient}, {@code computeScore} or
+     * {@code computeScoreForExamples}; RnnOutputLayer's {@code computeScore} is BaseOutputLayer's and is not seen).
+     * A walk of a few frames costs microseconds: {@link Dl4jLoss} remembers the answer per row count.
+     */
+    static String flatteningCaller() {
+        return STACK.walk(frames -> frames.limit(FRAMES_TO_LOOK_AT).map(f -> FLATTENING_LAYERS.get(f.getClassName()))
+                .filter(Objects::nonNull).findFirst().orElse(null));
+    }
+
+    /**
+     * The error for a loss called by a flattening layer when nothing published N: the rows are then N*T (or
+     * N*H*W), not the examples, and the step would silently be T times PyTorch's.
+     */
+    static IllegalStateException unknownMinibatch(String lossName, String layer, long rows) {
+        return new IllegalStateException(lossName + ": called by DL4J's " + layer + " with " + rows + " rows, but the minibatch"
+                + " size N that DL4J divides by is unknown, so the step would be T (or H*W) times PyTorch's. Add"
+                + " net.addListeners(Dl4jLosses.minibatchListener()) before fit, or wrap calls outside fit in"
+                + " try (var scope = Dl4jLosses.withMinibatchSize(n)) { ... }");
     }
 
     /** Published by the listener at the start of a training step. */

@@ -67,6 +67,26 @@ class ActivationLogSoftmaxTest {
     }
 
     @Test
+    void worksAlongTheClassDimensionOfRank3() {
+        // [N, C, T] = [2, 3, 4]: each step's log-softmax over C is the rank-2 one of that step's [1, C] row (ND4J's own
+        // LogSoftMax is not used: along dim 1 of rank 3 it is wrong); the CTC parity cases compare it with PyTorch
+        INDArray x = Nd4j.linspace(-2.0, 3.5, 24, DataType.DOUBLE).reshape(2, 3, 4).muli(Nd4j.linspace(1, 24, 24, DataType.DOUBLE)
+                .reshape(2, 3, 4).remainder(5.0).subi(2.0));
+        INDArray y = new ActivationLogSoftmax().getActivation(x.dup(), true);
+        for (int n = 0; n < 2; n++) {
+            for (int t = 0; t < 4; t++) {
+                INDArray step = x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(n), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.point(t)).reshape(1, 3);
+                double max = step.maxNumber().doubleValue();
+                double logSumExp = max + Math.log(org.nd4j.linalg.ops.transforms.Transforms.exp(step.sub(max), true).sumNumber().doubleValue());
+                for (int c = 0; c < 3; c++) {
+                    assertEquals(step.getDouble(0, c) - logSumExp, y.getDouble(n, c, t), 1e-12, "n=" + n + " c=" + c + " t=" + t);
+                }
+            }
+        }
+    }
+
+    @Test
     void rejectsAVector() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ActivationLogSoftmax().getActivation(Nd4j.createFromArray(1.0, 2.0), true));

@@ -31,15 +31,15 @@ class MaskTest {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     }
 
-    private static INDArray z() {
+    static INDArray z() {
         return Nd4j.createFromArray(new double[][] {{1, 2}, {3, 4}, {5, 6}});
     }
 
-    private static INDArray y() {
+    static INDArray y() {
         return Nd4j.zeros(DataType.DOUBLE, 3, 2);
     }
 
-    private static double[] flat(INDArray a) {
+    static double[] flat(INDArray a) {
         return a.dup('c').data().asDouble();
     }
 

@@ -2,6 +2,7 @@ package dev.lossforge.dl4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lossforge.dl4j.parity.ParityCase;
 import dev.lossforge.torch.TorchLosses;
@@ -52,19 +53,69 @@ class MinibatchContextTest {
             assertEquals(3, perSequence.length());
             ParityCase.assertClose(pytorch, perSequence.meanNumber().doubleValue(), "mean of scoreExamples");
         }
-        // without it the rows pass for examples: DL4J's division by N leaves T times PyTorch's loss
+        // without it the rows pass for examples: DL4J's division by N leaves T times PyTorch's loss. The one case
+        // not caught: RnnOutputLayer's score is BaseOutputLayer.computeScore, which does not show the layer
         ParityCase.assertClose(T * pytorch, net.score(ds), "score without the scope");
     }
 
     @Test
-    void fitWithoutTheListenerStepsTTimesTooFar() {
-        // the failure the listener prevents, measured: the update is exactly T times PyTorch's
+    void fitWithoutTheListenerIsRefusedRatherThanStepTTimesTooFar() {
+        // without the listener the step would be exactly T times PyTorch's: the adapter sees RnnOutputLayer on the
+        // call stack and refuses, naming the fix, and the parameters are untouched
         ParityCase c = ParityCase.load("rnn_cross_entropy_mean");
         MultiLayerNetwork net = rnnWithoutListener(c);
-        INDArray w0 = net.getParam("0_W").dup();
-        net.fit(c.dataSet());
-        INDArray torchStep = ParityCase.array(c.json.get("steps").get(0).get("params").get("0_W")).reshape(w0.shape()).sub(w0);
-        ParityCase.assertArrayClose(torchStep.mul(T), net.getParam("0_W").sub(w0), "update without the listener");
+        INDArray params = net.params().dup();
+        // a score first (through BaseOutputLayer.computeScore, where RnnOutputLayer is not seen): the adapter's
+        // memory of who calls with 15 rows must not let the gradient through afterwards
+        net.score(c.dataSet());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(c.dataSet()));
+        assertEquals("CrossEntropyLoss: called by DL4J's RnnOutputLayer (rows N*T) with 15 rows, but the minibatch size N that"
+                + " DL4J divides by is unknown, so the step would be T (or H*W) times PyTorch's. Add"
+                + " net.addListeners(Dl4jLosses.minibatchListener()) before fit, or wrap calls outside fit in"
+                + " try (var scope = Dl4jLosses.withMinibatchSize(n)) { ... }", e.getMessage());
+        assertEquals(params, net.params());
+        // scoreExamples goes through RnnOutputLayer.computeScoreForExamples: refused too
+        assertThrows(IllegalStateException.class, () -> net.scoreExamples(c.dataSet(), false));
+    }
+
+    @Test
+    void rnnLossLayerWithoutTheListenerIsRefused() {
+        // RnnLossLayer computes its own score and gradient: both are caught, and a scope makes them PyTorch's
+        ParityCase c = ParityCase.load("rnn_cross_entropy_mean");
+        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .dataType(DataType.DOUBLE).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.RnnLossLayer.Builder()
+                        .lossFunction(Dl4jLosses.of(TorchLosses.create("CrossEntropyLoss", c.options())))
+                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY)
+                        .dataFormat(org.deeplearning4j.nn.conf.RNNFormat.NCW).build())
+                .build());
+        net.init();
+        // the loss layer alone: its input is the features, logits [N, C, T] = [3, 3, 5]; the case's class labels [3, 1, 5]
+        DataSet ds = new DataSet(Nd4j.rand(DataType.DOUBLE, 3, 3, T), c.dataSet().getLabels());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.score(ds));
+        assertTrue(e.getMessage().startsWith("CrossEntropyLoss: called by DL4J's RnnLossLayer (rows N*T) with 15 rows"), e.getMessage());
+        try (MinibatchContext.Scope scope = Dl4jLosses.withMinibatchSize(3)) {
+            double scoped = net.score(ds);
+            // PyTorch's mean over the 15 steps: the same as the rows' mean that the scope leaves undivided by T
+            Dl4jLoss unscaled = Dl4jLosses.ofUnscaled(TorchLosses.create("CrossEntropyLoss", c.options()));
+            INDArray rows = ds.getFeatures().permute(0, 2, 1).dup('c').reshape(15, 3);
+            INDArray labels = ds.getLabels().permute(0, 2, 1).dup('c').reshape(15, 1);
+            assertEquals(unscaled.computeScore(labels, rows, new ActivationIdentity(), null, false), scoped, 1e-12);
+        }
+    }
+
+    @Test
+    void cnnLossLayerWithoutTheListenerIsRefused() {
+        ParityCase c = ParityCase.load("cnn_mse_mean");
+        MultiLayerNetwork net = c.multiLayerNetwork(Dl4jLosses.of(TorchLosses.create("MSELoss", c.options())));
+        net.setListeners();
+        IllegalStateException fit = assertThrows(IllegalStateException.class, () -> net.fit(c.dataSet()));
+        assertTrue(fit.getMessage().startsWith("MSELoss: called by DL4J's CnnLossLayer (rows N*H*W) with 18 rows"), fit.getMessage());
+        // CnnLossLayer computes its own score, so net.score(ds) is caught as well
+        assertThrows(IllegalStateException.class, () -> net.score(c.dataSet()));
+        try (MinibatchContext.Scope scope = Dl4jLosses.withMinibatchSize(2)) {
+            ParityCase.assertClose(c.json.get("steps").get(0).get("loss").asDouble(), net.score(c.dataSet()), "score in a scope");
+        }
     }
 
     @Test

@@ -73,6 +73,18 @@ public final class ParityCase {
         }
     }
 
+    /** The case names listed in {@code src/test/resources/parity/<directory>/index.txt}, written by the generator. */
+    public static List<String> index(String directory) {
+        try (InputStream in = ParityCase.class.getResourceAsStream("/parity/" + directory + "/index.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource parity/" + directory + "/index.txt; run its generator in tools/parity");
+            }
+            return List.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public String lossName() {
         return json.get("loss").asText();
     }
