@@ -176,6 +176,13 @@ public final class Kernels {
         return Transforms.log1p(a, true);
     }
 
+    public static INDArray atan(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
+        return Transforms.atan(a, true);
+    }
+
     public static INDArray sqrt(INDArray a) {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
@@ -777,6 +784,41 @@ public final class Kernels {
 
     public static INDArray gather(INDArray t, int dim, INDArray index) {
         return gather(t, dim, index, Long.MIN_VALUE);
+    }
+
+    /** {@code t[.., index, ..]} along {@code dim}, that dim dropped: a new array, as PyTorch's {@code select}. */
+    public static INDArray select(INDArray t, int dim, long index) {
+        int axis = normalize(t.rank(), dim);
+        if (index < 0 || index >= t.size(axis)) {
+            throw new IllegalArgumentException("index " + index + " is out of range for dim " + dim + " of size " + t.size(axis));
+        }
+        if (t.isEmpty()) {
+            return Nd4j.create(t.dataType(), dropDim(t.shape(), axis));
+        }
+        return t.get(slice(t.rank(), axis, index)).dup('c').reshape(dropDim(t.shape(), axis));
+    }
+
+    /** The gradient of {@link #select}: {@code g} written into slice {@code index} of zeros of {@code shape}. */
+    public static INDArray selectBackward(INDArray g, long[] shape, int dim, long index) {
+        if (g == null) {
+            return null;
+        }
+        int axis = normalize(shape.length, dim);
+        INDArray out = Nd4j.zeros(g.dataType(), shape);
+        if (!out.isEmpty()) {
+            out.get(slice(shape.length, axis, index)).assign(g.reshape(keepDim(shape, axis)));
+        }
+        return out;
+    }
+
+    /** Indices of slice {@code index} along {@code axis}, its dim kept as size 1. */
+    private static org.nd4j.linalg.indexing.INDArrayIndex[] slice(int rank, int axis, long index) {
+        org.nd4j.linalg.indexing.INDArrayIndex[] at = new org.nd4j.linalg.indexing.INDArrayIndex[rank];
+        for (int d = 0; d < rank; d++) {
+            at[d] = d == axis ? org.nd4j.linalg.indexing.NDArrayIndex.interval(index, index + 1)
+                    : org.nd4j.linalg.indexing.NDArrayIndex.all();
+        }
+        return at;
     }
 
     /** The gradient of {@link #gather}: {@code g} scattered into zeros of {@code shape} along {@code dim}. */
