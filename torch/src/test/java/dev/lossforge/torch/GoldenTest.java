@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.lossforge.LossFunction;
+import dev.lossforge.extra.ExtraLosses;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -21,13 +22,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * and every gradient, float64 to 1e-9 relative and float32 to 1e-4, and the inputs PyTorch rejects.
  */
 class GoldenTest {
-    /** Every loss of the catalogs (torch.nn's, torchvision's); each has a golden file. */
-    static final List<String> LOSSES = java.util.stream.Stream.of(TorchLosses.names(), TorchVisionLosses.names())
+    /** Every loss of the catalogs (torch.nn's, torchvision's, the extra losses); each has a golden file. */
+    static final List<String> LOSSES = java.util.stream.Stream.of(TorchLosses.names(), TorchVisionLosses.names(), ExtraLosses.names())
             .flatMap(java.util.Set::stream).toList();
 
     /** The loss of whichever catalog holds {@code name}. */
     static LossFunction create(String name, java.util.Map<String, ?> options) {
-        return TorchVisionLosses.names().contains(name) ? TorchVisionLosses.create(name, options) : TorchLosses.create(name, options);
+        if (TorchVisionLosses.names().contains(name)) {
+            return TorchVisionLosses.create(name, options);
+        }
+        return ExtraLosses.names().contains(name) ? ExtraLosses.create(name, options) : TorchLosses.create(name, options);
     }
 
     @TestFactory
