@@ -1,10 +1,10 @@
-"""Golden values for ExtraLosses (MONAI's DiceLoss and TverskyLoss, five Keras losses), on PyTorch 1.13.
+"""Golden values for ExtraLosses (MONAI's DiceLoss and TverskyLoss, five of Keras's losses), on PyTorch 1.13.
 
 Neither MONAI nor Keras is installable here, so each loss is re-implemented below in PyTorch from its library's
 published source (the same formulas docs/catalog.md cites), independently of LossForge:
   - MONAI 1.1, monai/losses/dice.py (DiceLoss.forward) and monai/losses/tversky.py (TverskyLoss.forward);
   - Keras 2.11, keras/losses.py (log_cosh, mean_squared_logarithmic_error, mean_absolute_percentage_error,
-    squared_hinge) with the default reduction SUM_OVER_BATCH_SIZE: the mean of the per-sample losses.
+    squared_hinge, categorical_hinge) with the default reduction SUM_OVER_BATCH_SIZE: the mean of the per-sample losses.
 Where LossForge's result has another shape than the library's, the reference is reshaped as LossForge defines it,
 and says so (DiceLoss/TverskyLoss reduction none: each example's sum over the channels scored).
 
@@ -126,6 +126,13 @@ def squared_hinge(y_pred, y_true, reduction="mean"):
     return _reduce_keras(torch.mean(torch.square(torch.clamp_min(1.0 - y_true * y_pred, 0.0)), dim=-1), reduction)
 
 
+def categorical_hinge(y_pred, y_true, reduction="mean"):
+    pos = torch.sum(y_true * y_pred, dim=-1)
+    # tf.reduce_max's gradient splits evenly between ties, as torch.amax's does
+    neg = torch.amax((1.0 - y_true) * y_pred, dim=-1)
+    return _reduce_keras(torch.clamp_min(neg - pos + 1.0, 0.0), reduction)
+
+
 # ---------------------------------------------------------------------------------------------- cases
 def one_hot(g, n, c, s):
     classes = g.I(0, c, (n, s))
@@ -191,6 +198,12 @@ LOSSES = {
                                                      ("y_true", torch.tensor([[0.0, -2.0], [0.5, 4.0]], dtype=F64))]))),
     "SquaredHinge": (squared_hinge, lambda g: keras_cases(
         g, lambda shape: [("y_pred", g.N(shape, 1.5)), ("y_true", g.sign(shape))])),
+    "CategoricalHinge": (categorical_hinge, lambda g: (
+        keras_cases(g, lambda shape: [("y_pred", g.N(shape, 1.5)),
+                                      ("y_true", torch.nn.functional.one_hot(g.I(0, shape[-1], shape[:-1]), shape[-1]).to(F64))]),
+        # tied largest wrong-class scores share the gradient
+        g.add("ties", {"reduction": "mean"}, [("y_pred", torch.tensor([[0.5, 0.5, 0.2], [1.0, -1.0, 1.0]], dtype=F64)),
+                                              ("y_true", torch.tensor([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]], dtype=F64))]))),
 }
 
 

@@ -174,6 +174,11 @@ public final class Ops {
         return Tensor.of(Kernels.select(t.value(), dim, index));
     }
 
+    /** The largest value of {@code t} along {@code dim}, that dim dropped (PyTorch's {@code amax}). */
+    public static Tensor amax(Tensor t, int dim) {
+        return Tensor.of(Kernels.amax(t.value(), dim));
+    }
+
     public static Tensor unsqueeze(Tensor t, int dim) {
         return Tensor.of(Kernels.unsqueeze(t.value(), dim));
     }

@@ -455,7 +455,18 @@ public final class Kernels {
     }
 
     /** {@code log(sum(exp(a), dim))}, stabilised by the max as PyTorch does (an infinite max counts as 0). */
-    public static INDArray logsumexp(INDArray a, int dim) {
+    /** The largest value along {@code dim}, that dim dropped; NaN where the values along it hold a NaN, as PyTorch's amax. */
+    public static INDArray amax(INDArray a, int dim) {
+        int axis = normalize(a.rank(), dim);
+        if (a.isEmpty()) {
+            return emptyReduction(a, new int[] {axis}, Double.NEGATIVE_INFINITY);
+        }
+        INDArray max = a.max(false, axis);
+        INDArray holdsNaN = a.neq(a).castTo(a.dataType()).max(false, axis).gt(0.0);
+        return select(holdsNaN, Nd4j.valueArrayOf(max.shape(), Double.NaN, max.dataType()), max);
+    }
+
+        public static INDArray logsumexp(INDArray a, int dim) {
         int axis = normalize(a.rank(), dim);
         if (a.isEmpty()) {
             return emptyReduction(a, new int[] {axis}, Double.NEGATIVE_INFINITY);

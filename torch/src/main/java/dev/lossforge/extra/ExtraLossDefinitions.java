@@ -128,4 +128,15 @@ final class ExtraLossDefinitions {
     static Tensor squaredHinge(Tensor yPred, Tensor yTrue) {
         return mean(square(clampMin(constant(1.0).sub(yTrue.mul(yPred)), 0.0)), -1);
     }
+
+    /**
+     * Keras's {@code CategoricalHinge}, one-hot targets: {@code max(neg - pos + 1, 0)} with {@code pos} the sum over the
+     * last axis of {@code t p} and {@code neg} the largest {@code (1 - t) p}.
+     */
+    @Loss(name = "CategoricalHinge", pred = "*b,D", target = "*b,D")
+    static Tensor categoricalHinge(Tensor yPred, Tensor yTrue) {
+        Tensor pos = sum(yTrue.mul(yPred), -1);
+        Tensor neg = amax(constant(1.0).sub(yTrue).mul(yPred), -1);
+        return clampMin(neg.sub(pos).add(1.0), 0.0);
+    }
 }

@@ -1,18 +1,14 @@
 package dev.lossforge.extra;
 
-import dev.lossforge.LossBuilder;
 import dev.lossforge.LossFunction;
-import java.util.Collections;
+import dev.lossforge.torch.LossCatalog;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.function.Supplier;
 
 /**
  * Losses beyond torch.nn and torchvision, by the class name of the library that defined them (MONAI's
  * {@code DiceLoss} and {@code TverskyLoss}; Keras's {@code LogCosh}, {@code MeanSquaredLogarithmicError},
- * {@code MeanAbsolutePercentageError}, {@code SquaredHinge}), with options by that library's keyword names:
+ * {@code MeanAbsolutePercentageError}, {@code SquaredHinge}, {@code CategoricalHinge}), with options by that library's keyword names:
  *
  * <pre>{@code
  * LossFunction dice = ExtraLosses.create("DiceLoss", Map.of("sigmoid", true, "include_background", false));
@@ -22,15 +18,16 @@ import java.util.function.Supplier;
  * docs/catalog.md gives each formula's source and where LossForge differs.
  */
 public final class ExtraLosses {
-    private static final Map<String, Supplier<LossBuilder>> CATALOG = new TreeMap<>();
+    private static final LossCatalog CATALOG = new LossCatalog("loss");
 
     static {
-        CATALOG.put("DiceLoss", DiceLoss::builder);
-        CATALOG.put("TverskyLoss", TverskyLoss::builder);
-        CATALOG.put("LogCosh", LogCosh::builder);
-        CATALOG.put("MeanSquaredLogarithmicError", MeanSquaredLogarithmicError::builder);
-        CATALOG.put("MeanAbsolutePercentageError", MeanAbsolutePercentageError::builder);
-        CATALOG.put("SquaredHinge", SquaredHinge::builder);
+        CATALOG.add("DiceLoss", DiceLoss::builder);
+        CATALOG.add("TverskyLoss", TverskyLoss::builder);
+        CATALOG.add("LogCosh", LogCosh::builder);
+        CATALOG.add("MeanSquaredLogarithmicError", MeanSquaredLogarithmicError::builder);
+        CATALOG.add("MeanAbsolutePercentageError", MeanAbsolutePercentageError::builder);
+        CATALOG.add("SquaredHinge", SquaredHinge::builder);
+        CATALOG.add("CategoricalHinge", CategoricalHinge::builder);
     }
 
     private ExtraLosses() {
@@ -41,23 +38,11 @@ public final class ExtraLosses {
      * default). An unknown name or option is an {@link IllegalArgumentException} that lists the valid ones.
      */
     public static LossFunction create(String name, Map<String, ?> options) {
-        Supplier<LossBuilder> supplier = CATALOG.get(Objects.requireNonNull(name, "name"));
-        if (supplier == null) {
-            throw new IllegalArgumentException("unknown loss '" + name + "'; valid: " + String.join(", ", CATALOG.keySet()));
-        }
-        LossBuilder builder = supplier.get();
-        if (options != null) {
-            options.forEach((option, value) -> {
-                if (value != null) {
-                    builder.set(option, value);
-                }
-            });
-        }
-        return builder.build();
+        return LossCatalog.build(CATALOG.builder(name), options);
     }
 
     /** The names of every loss here, sorted. */
     public static Set<String> names() {
-        return Collections.unmodifiableSet(CATALOG.keySet());
+        return CATALOG.names();
     }
 }

@@ -1,14 +1,9 @@
 package dev.lossforge.torch;
 
-import dev.lossforge.LossBuilder;
 import dev.lossforge.LossFunction;
 import dev.lossforge.Reduction;
-import java.util.Collections;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.function.Supplier;
 
 /**
  * torchvision's losses ({@code torchvision.ops}) by their function names, with options by torchvision's keyword
@@ -23,13 +18,13 @@ import java.util.function.Supplier;
  * {@code TorchVisionLossDefinitions}.
  */
 public final class TorchVisionLosses {
-    private static final Map<String, Supplier<LossBuilder>> CATALOG = new TreeMap<>();
+    private static final LossCatalog CATALOG = new LossCatalog("torchvision loss");
 
     static {
-        CATALOG.put("sigmoid_focal_loss", SigmoidFocalLoss::builder);
-        CATALOG.put("generalized_box_iou_loss", GeneralizedBoxIouLoss::builder);
-        CATALOG.put("distance_box_iou_loss", DistanceBoxIouLoss::builder);
-        CATALOG.put("complete_box_iou_loss", CompleteBoxIouLoss::builder);
+        CATALOG.add("sigmoid_focal_loss", SigmoidFocalLoss::builder);
+        CATALOG.add("generalized_box_iou_loss", GeneralizedBoxIouLoss::builder);
+        CATALOG.add("distance_box_iou_loss", DistanceBoxIouLoss::builder);
+        CATALOG.add("complete_box_iou_loss", CompleteBoxIouLoss::builder);
     }
 
     private TorchVisionLosses() {
@@ -41,23 +36,11 @@ public final class TorchVisionLosses {
      * that lists the valid ones.
      */
     public static LossFunction create(String name, Map<String, ?> options) {
-        Supplier<LossBuilder> supplier = CATALOG.get(Objects.requireNonNull(name, "name"));
-        if (supplier == null) {
-            throw new IllegalArgumentException("unknown torchvision loss '" + name + "'; valid: " + String.join(", ", CATALOG.keySet()));
-        }
-        LossBuilder builder = supplier.get().reduction(Reduction.NONE);
-        if (options != null) {
-            options.forEach((option, value) -> {
-                if (value != null) {
-                    builder.set(option, value);
-                }
-            });
-        }
-        return builder.build();
+        return LossCatalog.build(CATALOG.builder(name).reduction(Reduction.NONE), options);
     }
 
     /** The names of every loss here, sorted. */
     public static Set<String> names() {
-        return Collections.unmodifiableSet(CATALOG.keySet());
+        return CATALOG.names();
     }
 }

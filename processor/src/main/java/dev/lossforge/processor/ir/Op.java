@@ -121,6 +121,14 @@ public enum Op {
     /** g (expanded) * softmax(x, dim) */
     LOGSUMEXP("logsumexp", "Td", Op::reduce, "Kernels.logsumexp($0, $dim)",
             (b, out, g) -> new Node[] {b.mul(b.sumBackward(out.dims(), g, out.arg(0)), b.softmax(out.dims(), out.arg(0)))}),
+    /** the largest value along dim; g goes to the maxima, split evenly between ties (PyTorch's amax, TensorFlow's reduce_max) */
+    AMAX("amax", "Td", Op::reduce, "Kernels.amax($0, $dim)",
+            (b, out, g) -> {
+                Node x = out.arg(0);
+                Node isMax = b.eq(x, b.sumBackward(out.dims(), out, x));
+                Node ties = b.sumBackward(out.dims(), b.sum(out.dims(), isMax), x);
+                return new Node[] {b.where(isMax, b.div(b.sumBackward(out.dims(), g, x), ties), b.scalar(0.0))};
+            }),
     /**
      * g - softmax(x) * sum(g, dim), one row kernel from x (not from the output: a backward whose g is "no gradient"
      * then needs no forward value, so label smoothing's branch not taken costs nothing)
