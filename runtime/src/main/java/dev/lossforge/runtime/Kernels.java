@@ -797,16 +797,17 @@ public final class Kernels {
         return gather(t, dim, index, Long.MIN_VALUE);
     }
 
-    /** {@code t[.., index, ..]} along {@code dim}, that dim dropped: a new array, as PyTorch's {@code select}. */
+    /**
+     * {@code t[.., index, ..]} along {@code dim}, that dim dropped: a new array, as PyTorch's {@code select}; a
+     * negative index counts from the end.
+     */
     public static INDArray select(INDArray t, int dim, long index) {
         int axis = normalize(t.rank(), dim);
-        if (index < 0 || index >= t.size(axis)) {
-            throw new IllegalArgumentException("index " + index + " is out of range for dim " + dim + " of size " + t.size(axis));
-        }
+        long at = sliceIndex(t.size(axis), dim, index);
         if (t.isEmpty()) {
             return Nd4j.create(t.dataType(), dropDim(t.shape(), axis));
         }
-        return t.get(slice(t.rank(), axis, index)).dup('c').reshape(dropDim(t.shape(), axis));
+        return t.get(slice(t.rank(), axis, at)).dup('c').reshape(dropDim(t.shape(), axis));
     }
 
     /** The gradient of {@link #select}: {@code g} written into slice {@code index} of zeros of {@code shape}. */
@@ -815,11 +816,20 @@ public final class Kernels {
             return null;
         }
         int axis = normalize(shape.length, dim);
+        long at = sliceIndex(shape[axis], dim, index);
         INDArray out = Nd4j.zeros(g.dataType(), shape);
         if (!out.isEmpty()) {
-            out.get(slice(shape.length, axis, index)).assign(g.reshape(keepDim(shape, axis)));
+            out.get(slice(shape.length, axis, at)).assign(g.reshape(keepDim(shape, axis)));
         }
         return out;
+    }
+
+    private static long sliceIndex(long size, int dim, long index) {
+        long at = index < 0 ? index + size : index;
+        if (at < 0 || at >= size) {
+            throw new IllegalArgumentException("index " + index + " is out of range for dim " + dim + " of size " + size);
+        }
+        return at;
     }
 
     /** Indices of slice {@code index} along {@code axis}, its dim kept as size 1. */

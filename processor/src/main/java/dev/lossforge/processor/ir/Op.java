@@ -147,9 +147,12 @@ public enum Op {
             (b, out, g) -> new Node[] {b.alignVarianceBackward(g, out.arg(0)), null}),
 
     // ------------------------------------------------------------------ indexing
-    /** x[.., index, ..] along dim (the dim dropped), as PyTorch's select; the gradient fills that slice of zeros */
-    SELECT("select", "TdS", Op::selectShape, "Kernels.select($0, $dim, (long) ($1))",
-            (b, out, g) -> new Node[] {b.selectBackward(out.dims(), g, out.arg(0), out.arg(1)), null}),
+    /**
+     * x[.., index, ..] along dim (the dim dropped), as PyTorch's select: dims are {dim, index}, both integer literals.
+     * The gradient fills that slice of zeros.
+     */
+    SELECT("select", "Tdd", Op::selectShape, "Kernels.select($0$dimsArg)",
+            (b, out, g) -> new Node[] {b.selectBackward(out.dims(), g, out.arg(0))}),
     /** picks t[.., index, ..] along dim; 0 where index == ignoreIndex. The gradient scatters g back. */
     GATHER("gather", "TdIS", Op::gather, "Kernels.gather($0, $dim, $1, (long) ($2))",
             (b, out, g) -> new Node[] {b.gatherBackward(out.dims(), g, out.arg(0), out.arg(1), out.arg(2)), null, null}),
@@ -206,7 +209,7 @@ public enum Op {
     LOG_SOFTMAX_PICK_BACKWARD(null, "TTIST", null, "Kernels.logSoftmaxPickBackward($0, $1, $dim, $2, (long) ($3), $4)", null),
     SUM_BACKWARD(null, "TT", null, "Kernels.expand(Kernels.unsqueeze($0, $1.shape()$dimsArg), $1.shape())", null),
     MEAN_BACKWARD(null, "TT", null, "Kernels.meanBackward($0, $1.shape()$dimsArg)", null),
-    SELECT_BACKWARD(null, "TTS", null, "Kernels.selectBackward($0, $1.shape(), $dim, (long) ($2))", null),
+    SELECT_BACKWARD(null, "TT", null, "Kernels.selectBackward($0, $1.shape()$dimsArg)", null),
     GATHER_BACKWARD(null, "TTIS", null, "Kernels.gatherBackward($0, $1.shape(), $dim, $2, (long) ($3))", null),
     BCE_GRAD_INPUT(null, "TT", null, "Kernels.binaryCrossEntropyGradInput($0, $1)", null),
     BCE_GRAD_TARGET(null, "TT", null, "Kernels.binaryCrossEntropyGradTarget($0, $1)", null),

@@ -757,6 +757,16 @@ final class WellTypedGenerator {
                 double m = x.maxAbs() * Math.pow(n, 1 / p);
                 return tame(new Expr(fn("norm") + "(" + x.text() + ", " + p + ", " + dim + ")", out, 0, m, x.diff(), false, false));
             }
+            if (r < 58 && (x.raw() || !x.diff())) {
+                // a raw input has no ties, where the maximum is a kink
+                words.add("amax");
+                return new Expr(fn("amax") + "(" + x.text() + ", " + dim + ")", out, x.lo(), x.hi(), x.diff(), false, false);
+            }
+            if (r < 64) {
+                words.add("select");
+                return new Expr(fn("select") + "(" + x.text() + ", " + dim + ", " + (rnd.nextBoolean() ? "0" : "-1") + ")", out, x.lo(), x.hi(),
+                        x.diff(), false, false);
+            }
         }
         List<Integer> dims = new ArrayList<>();
         for (Sym.Slot slot : slots) dims.add(sh.dslDim(slot, rnd.nextInt(3) == 0));
@@ -959,7 +969,7 @@ final class WellTypedGenerator {
 
     private Expr unary(Expr x) {
         String f = new String[] {"neg", "exp", "log", "log1p", "sqrt", "square", "abs", "sigmoid", "logSigmoid",
-                "softplus", "relu", "clamp", "clampMin", "clampMax", "clampMinStraightThrough", "pow"}[rnd.nextInt(16)];
+                "softplus", "relu", "clamp", "clampMin", "clampMax", "clampMinStraightThrough", "pow", "atan", "detach"}[rnd.nextInt(18)];
         Sym s = x.shape();
         switch (f) {
             case "neg":
@@ -1004,6 +1014,14 @@ final class WellTypedGenerator {
             case "softplus":
                 words.add("softplus");
                 return new Expr(fn("softplus") + "(" + x.text() + ")", s, softplus(x.lo()), softplus(x.hi()), x.diff(), false, false);
+            case "atan":
+                words.add("atan");
+                return new Expr(fn("atan") + "(" + x.text() + ")", s, Math.atan(x.lo()), Math.atan(x.hi()), x.diff(), false, false);
+            case "detach":
+                // its gradient is none, not the derivative of its value: no finite differences for this program
+                if (x.diff()) fdExact = false;
+                words.add("detach");
+                return new Expr(fn("detach") + "(" + x.text() + ")", s, x.lo(), x.hi(), x.diff(), false, false);
             case "relu":
                 words.add("relu");
                 return new Expr(fn("relu") + "(" + x.text() + ")", s, Math.max(0, x.lo()), Math.max(0, x.hi()), x.diff(), false, false);
