@@ -84,6 +84,11 @@ final class WellTypedGenerator {
             "gradMul", "prepare", "result", "backward", "weighted"};
 
     private final Random rnd;
+    /**
+     * Draws for the words added after the others (atan, detach, amax, select): a stream of its own, so that adding
+     * them left every other program as it was.
+     */
+    private final Random later;
     private final Avoid avoid;
 
     // ------------------------------------------------------------------ one program's state
@@ -115,6 +120,7 @@ final class WellTypedGenerator {
 
     WellTypedGenerator(long seed, Avoid avoid) {
         this.rnd = new Random(seed);
+        this.later = new Random(~seed);
         this.avoid = avoid;
     }
 
@@ -757,22 +763,23 @@ final class WellTypedGenerator {
                 double m = x.maxAbs() * Math.pow(n, 1 / p);
                 return tame(new Expr(fn("norm") + "(" + x.text() + ", " + p + ", " + dim + ")", out, 0, m, x.diff(), false, false));
             }
-            if (r < 58 && (x.raw() || !x.diff())) {
-                // a raw input has no ties, where the maximum is a kink
-                words.add("amax");
-                return new Expr(fn("amax") + "(" + x.text() + ", " + dim + ")", out, x.lo(), x.hi(), x.diff(), false, false);
-            }
-            if (r < 64) {
-                words.add("select");
-                return new Expr(fn("select") + "(" + x.text() + ", " + dim + ", " + (rnd.nextBoolean() ? "0" : "-1") + ")", out, x.lo(), x.hi(),
-                        x.diff(), false, false);
-            }
         }
         List<Integer> dims = new ArrayList<>();
         for (Sym.Slot slot : slots) dims.add(sh.dslDim(slot, rnd.nextInt(3) == 0));
         Collections.shuffle(dims, rnd);
         String list = String.join(", ", dims.stream().map(String::valueOf).toList());
-        if (rnd.nextBoolean()) {
+        boolean sum = rnd.nextBoolean();
+        if (dims.size() == 1 && later.nextInt(4) == 0) {
+            if (later.nextBoolean() && (x.raw() || !x.diff())) {
+                // a raw input has no ties, where the maximum is a kink
+                words.add("amax");
+                return new Expr(laterFn("amax") + "(" + x.text() + ", " + list + ")", out, x.lo(), x.hi(), x.diff(), false, false);
+            }
+            words.add("select");
+            return new Expr(laterFn("select") + "(" + x.text() + ", " + list + ", " + (later.nextBoolean() ? "0" : "-1") + ")", out,
+                    x.lo(), x.hi(), x.diff(), false, false);
+        }
+        if (sum) {
             words.add("sum");
             return tame(new Expr(fn("sum") + "(" + x.text() + ", " + list + ")", out, Math.min(n * x.lo(), x.lo()), Math.max(n * x.hi(), x.hi()), x.diff(), false, false));
         }
@@ -858,6 +865,12 @@ final class WellTypedGenerator {
 
     private static String fmt(double v) {
         return Num.lit(v).text();
+    }
+
+    /** {@link #fn} drawn from the later words' stream. */
+    private String laterFn(String name) {
+        int r = later.nextInt(40);
+        return r == 0 ? "Ops." + name : r == 1 ? "dev.lossforge.dsl.Ops." + name : name;
     }
 
     /** fn or Ops.fn or the fully qualified name, as a user may write it. */
@@ -968,8 +981,23 @@ final class WellTypedGenerator {
     // ------------------------------------------------------------------ productions
 
     private Expr unary(Expr x) {
+        Expr e = firstUnary(x);
+        if (e == null || later.nextInt(12) != 0) {
+            return e;
+        }
+        if (later.nextBoolean()) {
+            words.add("atan");
+            return new Expr(laterFn("atan") + "(" + e.text() + ")", e.shape(), Math.atan(e.lo()), Math.atan(e.hi()), e.diff(), false, false);
+        }
+        // its gradient is none, not the derivative of its value: no finite differences for this program
+        if (e.diff()) fdExact = false;
+        words.add("detach");
+        return new Expr(laterFn("detach") + "(" + e.text() + ")", e.shape(), e.lo(), e.hi(), e.diff(), false, false);
+    }
+
+    private Expr firstUnary(Expr x) {
         String f = new String[] {"neg", "exp", "log", "log1p", "sqrt", "square", "abs", "sigmoid", "logSigmoid",
-                "softplus", "relu", "clamp", "clampMin", "clampMax", "clampMinStraightThrough", "pow", "atan", "detach"}[rnd.nextInt(18)];
+                "softplus", "relu", "clamp", "clampMin", "clampMax", "clampMinStraightThrough", "pow"}[rnd.nextInt(16)];
         Sym s = x.shape();
         switch (f) {
             case "neg":
@@ -1014,14 +1042,6 @@ final class WellTypedGenerator {
             case "softplus":
                 words.add("softplus");
                 return new Expr(fn("softplus") + "(" + x.text() + ")", s, softplus(x.lo()), softplus(x.hi()), x.diff(), false, false);
-            case "atan":
-                words.add("atan");
-                return new Expr(fn("atan") + "(" + x.text() + ")", s, Math.atan(x.lo()), Math.atan(x.hi()), x.diff(), false, false);
-            case "detach":
-                // its gradient is none, not the derivative of its value: no finite differences for this program
-                if (x.diff()) fdExact = false;
-                words.add("detach");
-                return new Expr(fn("detach") + "(" + x.text() + ")", s, x.lo(), x.hi(), x.diff(), false, false);
             case "relu":
                 words.add("relu");
                 return new Expr(fn("relu") + "(" + x.text() + ")", s, Math.max(0, x.lo()), Math.max(0, x.hi()), x.diff(), false, false);
