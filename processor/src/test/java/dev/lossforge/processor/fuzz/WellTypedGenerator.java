@@ -85,8 +85,8 @@ final class WellTypedGenerator {
 
     private final Random rnd;
     /**
-     * Draws for the words added after the others (atan, detach, amax, select): a stream of its own, so that adding
-     * them left every other program as it was.
+     * Draws for the words added after the others (atan, detach, amax, select): a stream of its own, and each placed
+     * where it changes no bounds that later draws read, so that adding them left every other program as it was.
      */
     private final Random later;
     private final Avoid avoid;
@@ -336,6 +336,11 @@ final class WellTypedGenerator {
             loss = binaryWith(loss, differentiableOf(result));
         }
         loss = tame(loss);
+        if (later.nextInt(8) == 0) {
+            // last, so that nothing drawn depends on its bounds
+            words.add("atan");
+            loss = loss.withText(laterFn("atan") + "(" + loss.text() + ")");
+        }
         String meanDivisor = null;
         String ret = loss.text();
         int wrap = plain ? 100 : rnd.nextInt(100);
@@ -768,7 +773,12 @@ final class WellTypedGenerator {
         for (Sym.Slot slot : slots) dims.add(sh.dslDim(slot, rnd.nextInt(3) == 0));
         Collections.shuffle(dims, rnd);
         String list = String.join(", ", dims.stream().map(String::valueOf).toList());
-        boolean sum = rnd.nextBoolean();
+        if (rnd.nextBoolean()) {
+            words.add("sum");
+            return tame(new Expr(fn("sum") + "(" + x.text() + ", " + list + ")", out, Math.min(n * x.lo(), x.lo()), Math.max(n * x.hi(), x.hi()), x.diff(), false, false));
+        }
+        // amax and select take mean's place with mean's bounds (and its draw), so what is drawn after them is unchanged
+        String meanFn = fn("mean");
         if (dims.size() == 1 && later.nextInt(4) == 0) {
             if (later.nextBoolean() && (x.raw() || !x.diff())) {
                 // a raw input has no ties, where the maximum is a kink
@@ -779,12 +789,8 @@ final class WellTypedGenerator {
             return new Expr(laterFn("select") + "(" + x.text() + ", " + list + ", " + (later.nextBoolean() ? "0" : "-1") + ")", out,
                     x.lo(), x.hi(), x.diff(), false, false);
         }
-        if (sum) {
-            words.add("sum");
-            return tame(new Expr(fn("sum") + "(" + x.text() + ", " + list + ")", out, Math.min(n * x.lo(), x.lo()), Math.max(n * x.hi(), x.hi()), x.diff(), false, false));
-        }
         words.add("mean");
-        return new Expr(fn("mean") + "(" + x.text() + ", " + list + ")", out, x.lo(), x.hi(), x.diff(), false, false);
+        return new Expr(meanFn + "(" + x.text() + ", " + list + ")", out, x.lo(), x.hi(), x.diff(), false, false);
     }
 
     private Expr gather(Expr x, int dim, Sym out) {
@@ -985,11 +991,8 @@ final class WellTypedGenerator {
         if (e == null || later.nextInt(12) != 0) {
             return e;
         }
-        if (later.nextBoolean()) {
-            words.add("atan");
-            return new Expr(laterFn("atan") + "(" + e.text() + ")", e.shape(), Math.atan(e.lo()), Math.atan(e.hi()), e.diff(), false, false);
-        }
-        // its gradient is none, not the derivative of its value: no finite differences for this program
+        // detach keeps the bounds, so what is drawn after it is unchanged; its gradient is none, not the derivative
+        // of its value: no finite differences for this program
         if (e.diff()) fdExact = false;
         words.add("detach");
         return new Expr(laterFn("detach") + "(" + e.text() + ")", e.shape(), e.lo(), e.hi(), e.diff(), false, false);
