@@ -166,6 +166,10 @@ class Gen:
             return (self.batch(),)
         return (self.batch(), self.classes()) + tuple(self.extra() for _ in range(r - 2))
 
+    def make_loss(self, options):
+        """The callable under test: the torch.nn module named like the loss (other generators override this)."""
+        return getattr(nn, self.name)(**options)
+
     # --- cases ---------------------------------------------------------------------------------
     def add(self, cid, options, inputs, dtype=F64, error=False, expect=None):
         """options: dict of constructor kwargs (tensors in float64 are cast to dtype);
@@ -188,7 +192,7 @@ class Gen:
 
         def module():
             kw = {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in options.items()}
-            return getattr(nn, self.name)(**kw)
+            return self.make_loss(kw)
 
         if error:
             try:

@@ -30,6 +30,12 @@ public final class Ops {
 
     public static Tensor abs(Tensor t) { return Tensor.of(Kernels.abs(t.value())); }
 
+    /** {@code arctan(t)}. */
+    public static Tensor atan(Tensor t) { return Tensor.of(Kernels.atan(t.value())); }
+
+    /** {@code t} itself, with no gradient through it: PyTorch's {@code detach}, a value computed under no_grad. */
+    public static Tensor detach(Tensor t) { return t; }
+
     public static Tensor sigmoid(Tensor t) { return Tensor.of(Kernels.sigmoid(t.value())); }
 
     /** {@code log(sigmoid(t))}, computed stably. */
@@ -163,6 +169,16 @@ public final class Ops {
     }
 
     /** {@code t} with a size-1 dim inserted at {@code dim}, as PyTorch's unsqueeze. */
+    /** {@code t[.., index, ..]} along {@code dim}, that dim dropped, as PyTorch's {@code select}: box coordinates. */
+    public static Tensor select(Tensor t, int dim, long index) {
+        return Tensor.of(Kernels.select(t.value(), dim, index));
+    }
+
+    /** The largest value of {@code t} along {@code dim}, that dim dropped (PyTorch's {@code amax}). */
+    public static Tensor amax(Tensor t, int dim) {
+        return Tensor.of(Kernels.amax(t.value(), dim));
+    }
+
     public static Tensor unsqueeze(Tensor t, int dim) {
         return Tensor.of(Kernels.unsqueeze(t.value(), dim));
     }

@@ -194,6 +194,13 @@ public final class Kernels {
         return Transforms.log1p(a, true);
     }
 
+    public static INDArray atan(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
+        return Transforms.atan(a, true);
+    }
+
     public static INDArray sqrt(INDArray a) {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
@@ -482,7 +489,18 @@ public final class Kernels {
     }
 
     /** {@code log(sum(exp(a), dim))}, stabilised by the max as PyTorch does (an infinite max counts as 0). */
-    public static INDArray logsumexp(INDArray a, int dim) {
+    /** The largest value along {@code dim}, that dim dropped; NaN where the values along it hold a NaN, as PyTorch's amax. */
+    public static INDArray amax(INDArray a, int dim) {
+        int axis = normalize(a.rank(), dim);
+        if (a.isEmpty()) {
+            return emptyReduction(a, new int[] {axis}, Double.NEGATIVE_INFINITY);
+        }
+        INDArray max = a.max(false, axis);
+        INDArray holdsNaN = a.neq(a).castTo(a.dataType()).max(false, axis).gt(0.0);
+        return select(holdsNaN, Nd4j.valueArrayOf(max.shape(), Double.NaN, max.dataType()), max);
+    }
+
+        public static INDArray logsumexp(INDArray a, int dim) {
         int axis = normalize(a.rank(), dim);
         if (a.isEmpty()) {
             return emptyReduction(a, new int[] {axis}, Double.NEGATIVE_INFINITY);
@@ -819,6 +837,51 @@ public final class Kernels {
 
     public static INDArray gather(INDArray t, int dim, INDArray index) {
         return gather(t, dim, index, Long.MIN_VALUE);
+    }
+
+    /**
+     * {@code t[.., index, ..]} along {@code dim}, that dim dropped: a new array, as PyTorch's {@code select}; a
+     * negative index counts from the end.
+     */
+    public static INDArray select(INDArray t, int dim, long index) {
+        int axis = normalize(t.rank(), dim);
+        long at = sliceIndex(t.size(axis), dim, index);
+        if (t.isEmpty()) {
+            return Nd4j.create(t.dataType(), dropDim(t.shape(), axis));
+        }
+        return t.get(slice(t.rank(), axis, at)).dup('c').reshape(dropDim(t.shape(), axis));
+    }
+
+    /** The gradient of {@link #select}: {@code g} written into slice {@code index} of zeros of {@code shape}. */
+    public static INDArray selectBackward(INDArray g, long[] shape, int dim, long index) {
+        if (g == null) {
+            return null;
+        }
+        int axis = normalize(shape.length, dim);
+        long at = sliceIndex(shape[axis], dim, index);
+        INDArray out = Nd4j.zeros(g.dataType(), shape);
+        if (!out.isEmpty()) {
+            out.get(slice(shape.length, axis, at)).assign(g.reshape(keepDim(shape, axis)));
+        }
+        return out;
+    }
+
+    private static long sliceIndex(long size, int dim, long index) {
+        long at = index < 0 ? index + size : index;
+        if (at < 0 || at >= size) {
+            throw new IllegalArgumentException("index " + index + " is out of range for dim " + dim + " of size " + size);
+        }
+        return at;
+    }
+
+    /** Indices of slice {@code index} along {@code axis}, its dim kept as size 1. */
+    private static org.nd4j.linalg.indexing.INDArrayIndex[] slice(int rank, int axis, long index) {
+        org.nd4j.linalg.indexing.INDArrayIndex[] at = new org.nd4j.linalg.indexing.INDArrayIndex[rank];
+        for (int d = 0; d < rank; d++) {
+            at[d] = d == axis ? org.nd4j.linalg.indexing.NDArrayIndex.interval(index, index + 1)
+                    : org.nd4j.linalg.indexing.NDArrayIndex.all();
+        }
+        return at;
     }
 
     /** The gradient of {@link #gather}: {@code g} scattered into zeros of {@code shape} along {@code dim}. */

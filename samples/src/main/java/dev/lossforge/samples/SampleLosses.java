@@ -42,4 +42,24 @@ final class SampleLosses {
         Tensor focusing = constant(1.0).sub(p).pow(gamma);
         return focusing.mul(logP).neg().mul(take(alpha, target));
     }
+
+    /**
+     * Dice + BCE, the usual loss for binary segmentation: per image, MONAI's soft Dice loss of the sigmoid of the
+     * logits ({@code ExtraLosses.create("DiceLoss", Map.of("sigmoid", true))}) plus the mean over the pixels of
+     * {@code BCEWithLogitsLoss}. Dice scores the overlap of the whole mask, so a small object is not drowned by
+     * the background; BCE gives every pixel a well-behaved gradient from the first step. MEAN over the images is
+     * the sum of the two losses' means.
+     *
+     * @param logits one row of pixel logits per image
+     * @param mask the true mask, 1 on the object and 0 elsewhere
+     */
+    @Loss(name = "DiceBceLoss", pred = "N,S", target = "N,S")
+    static Tensor diceBce(Tensor logits, Tensor mask, @Option(defaultValue = "1e-5") double smooth) {
+        Tensor p = sigmoid(logits);
+        Tensor intersection = sum(mask.mul(p), 1);
+        Tensor dice = constant(1.0).sub(intersection.mul(2.0).add(smooth).div(sum(mask, 1).add(sum(p, 1)).add(smooth)));
+        // BCEWithLogitsLoss's stable form: (1 - t) x - log sigmoid(x)
+        Tensor bce = mean(constant(1.0).sub(mask).mul(logits).sub(logSigmoid(logits)), 1);
+        return dice.add(bce);
+    }
 }

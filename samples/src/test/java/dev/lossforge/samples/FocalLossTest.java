@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lossforge.LossFunction;
 import dev.lossforge.dl4j.Dl4jLosses;
 import dev.lossforge.samples.Classification.Examples;
+import dev.lossforge.testing.LossAssertions;
 import dev.lossforge.torch.CrossEntropyLoss;
 import java.util.Random;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -71,20 +72,15 @@ class FocalLossTest {
 
     @Test
     void itsDerivedGradientMatchesFiniteDifferences() {
-        LossFunction focal = FocalLoss.builder().gamma(2).build();
-        INDArray x = logits();
-        INDArray analytic = focal.backward(Nd4j.scalar(DataType.DOUBLE, 1.0), x, targets())[0];
-        double h = 1e-6;
-        for (int n = 0; n < LOGITS.length; n++) {
-            for (int c = 0; c < LOGITS[n].length; c++) {
-                INDArray plus = x.dup();
-                plus.putScalar(n, c, LOGITS[n][c] + h);
-                INDArray minus = x.dup();
-                minus.putScalar(n, c, LOGITS[n][c] - h);
-                double numeric = (focal.forward(plus, targets()).getDouble(0) - focal.forward(minus, targets()).getDouble(0)) / (2 * h);
-                assertEquals(numeric, analytic.getDouble(n, c), 1e-7, "d loss / d input[" + n + "," + c + "]");
-            }
-        }
+        // every reduction, with and without per-class alpha; the gradient of the logits (targets are class indices)
+        LossAssertions.assertGradientsMatchFiniteDifferences(FocalLoss.builder().gamma(2).build(), logits(), targets());
+        LossAssertions.assertGradientsMatchFiniteDifferences(
+                FocalLoss.builder().gamma(3.5).alpha(Nd4j.createFromArray(0.25, 1.0, 2.0)).build(), logits(), targets());
+    }
+
+    @Test
+    void itsReductionsAgreeWithTheUnreducedLoss() {
+        LossAssertions.assertReductionsConsistent(FocalLoss.builder().gamma(2).build(), logits(), targets());
     }
 
     @Test

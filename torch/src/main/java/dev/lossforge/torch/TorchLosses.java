@@ -3,9 +3,6 @@ package dev.lossforge.torch;
 import dev.lossforge.LossBuilder;
 import dev.lossforge.LossFunction;
 import java.util.Map;
-import java.util.Objects;
-import java.util.TreeMap;
-import java.util.function.Supplier;
 
 /**
  * The {@code torch.nn} losses by their PyTorch class name, with options by PyTorch's keyword names:
@@ -15,30 +12,30 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public final class TorchLosses {
-    private static final Map<String, Supplier<LossBuilder>> CATALOG = new TreeMap<>();
+    private static final LossCatalog CATALOG = new LossCatalog("loss");
 
     static {
-        CATALOG.put("MSELoss", MSELoss::builder);
-        CATALOG.put("NLLLoss", NLLLoss::builder);
-        CATALOG.put("CrossEntropyLoss", CrossEntropyLoss::builder);
-        CATALOG.put("BCELoss", BCELoss::builder);
-        CATALOG.put("L1Loss", L1Loss::builder);
-        CATALOG.put("HuberLoss", HuberLoss::builder);
-        CATALOG.put("BCEWithLogitsLoss", BCEWithLogitsLoss::builder);
-        CATALOG.put("MarginRankingLoss", MarginRankingLoss::builder);
-        CATALOG.put("SmoothL1Loss", SmoothL1Loss::builder);
-        CATALOG.put("SoftMarginLoss", SoftMarginLoss::builder);
-        CATALOG.put("HingeEmbeddingLoss", HingeEmbeddingLoss::builder);
-        CATALOG.put("MultiLabelSoftMarginLoss", MultiLabelSoftMarginLoss::builder);
-        CATALOG.put("MultiMarginLoss", MultiMarginLoss::builder);
-        CATALOG.put("KLDivLoss", KLDivLoss::builder);
-        CATALOG.put("PoissonNLLLoss", PoissonNLLLoss::builder);
-        CATALOG.put("GaussianNLLLoss", GaussianNLLLoss::builder);
-        CATALOG.put("CosineEmbeddingLoss", CosineEmbeddingLoss::builder);
-        CATALOG.put("TripletMarginLoss", TripletMarginLoss::builder);
-        CATALOG.put("TripletMarginWithDistanceLoss", TripletMarginWithDistanceLoss::builder);
-        CATALOG.put("CTCLoss", CTCLoss::builder);
-        CATALOG.put("MultiLabelMarginLoss", MultiLabelMarginLoss::builder);
+        CATALOG.add("MSELoss", MSELoss::builder);
+        CATALOG.add("NLLLoss", NLLLoss::builder);
+        CATALOG.add("CrossEntropyLoss", CrossEntropyLoss::builder);
+        CATALOG.add("BCELoss", BCELoss::builder);
+        CATALOG.add("L1Loss", L1Loss::builder);
+        CATALOG.add("HuberLoss", HuberLoss::builder);
+        CATALOG.add("BCEWithLogitsLoss", BCEWithLogitsLoss::builder);
+        CATALOG.add("MarginRankingLoss", MarginRankingLoss::builder);
+        CATALOG.add("SmoothL1Loss", SmoothL1Loss::builder);
+        CATALOG.add("SoftMarginLoss", SoftMarginLoss::builder);
+        CATALOG.add("HingeEmbeddingLoss", HingeEmbeddingLoss::builder);
+        CATALOG.add("MultiLabelSoftMarginLoss", MultiLabelSoftMarginLoss::builder);
+        CATALOG.add("MultiMarginLoss", MultiMarginLoss::builder);
+        CATALOG.add("KLDivLoss", KLDivLoss::builder);
+        CATALOG.add("PoissonNLLLoss", PoissonNLLLoss::builder);
+        CATALOG.add("GaussianNLLLoss", GaussianNLLLoss::builder);
+        CATALOG.add("CosineEmbeddingLoss", CosineEmbeddingLoss::builder);
+        CATALOG.add("TripletMarginLoss", TripletMarginLoss::builder);
+        CATALOG.add("TripletMarginWithDistanceLoss", TripletMarginWithDistanceLoss::builder);
+        CATALOG.add("CTCLoss", CTCLoss::builder);
+        CATALOG.add("MultiLabelMarginLoss", MultiLabelMarginLoss::builder);
     }
 
     private TorchLosses() {
@@ -50,15 +47,7 @@ public final class TorchLosses {
      * lists the valid ones.
      */
     public static LossFunction create(String torchName, Map<String, ?> options) {
-        LossBuilder builder = builder(torchName);
-        if (options != null) {
-            options.forEach((name, value) -> {
-                if (value != null) {
-                    builder.set(name, value);
-                }
-            });
-        }
-        return builder.build();
+        return LossCatalog.build(builder(torchName), options);
     }
 
     public static LossFunction create(String torchName) {
@@ -67,15 +56,11 @@ public final class TorchLosses {
 
     /** A builder for the loss named {@code torchName}. */
     public static LossBuilder builder(String torchName) {
-        Supplier<LossBuilder> supplier = CATALOG.get(Objects.requireNonNull(torchName, "torchName"));
-        if (supplier == null) {
-            throw new IllegalArgumentException("unknown loss '" + torchName + "'; valid: " + String.join(", ", CATALOG.keySet()));
-        }
-        return supplier.get();
+        return CATALOG.builder(torchName);
     }
 
     /** The names of every loss in the catalog, sorted. */
     public static java.util.Set<String> names() {
-        return java.util.Collections.unmodifiableSet(CATALOG.keySet());
+        return CATALOG.names();
     }
 }

@@ -22,7 +22,7 @@ import java.util.Set;
 public final class Differentiator {
     /** Ops whose derivative rule already returns a gradient in the argument's own shape. */
     private static final Set<Op> SHAPE_CHANGING = Set.of(Op.SUM, Op.MEAN, Op.LOGSUMEXP, Op.GATHER, Op.LOG_SOFTMAX_PICK, Op.TAKE, Op.WEIGHTED, Op.SCALE_ALONG,
-            Op.UNSQUEEZE, Op.NORM, Op.ALIGN_VARIANCE, Op.CTC, Op.MULTILABEL_MARGIN);
+            Op.UNSQUEEZE, Op.NORM, Op.ALIGN_VARIANCE, Op.CTC, Op.MULTILABEL_MARGIN, Op.SELECT, Op.AMAX);
 
     /**
      * The gradient of each differentiable input, by name; every node in the result is built in one graph.

@@ -79,6 +79,8 @@ public final class Graph {
 
     public Node gatherBackward(int[] dims, Node... args) { return op(Op.GATHER_BACKWARD, dims, args); }
 
+    public Node selectBackward(int[] dims, Node... args) { return op(Op.SELECT_BACKWARD, dims, args); }
+
     public Node ge(Node... args) { return op(Op.GE, args); }
 
     public Node ge(int[] dims, Node... args) { return op(Op.GE, dims, args); }

@@ -58,6 +58,9 @@ public enum Op {
             (b, out, g) -> new Node[] {b.div(g, b.mul(out, b.scalar(2.0)))}),
     SQUARE("square", "T", Op::same, "Kernels.square($0)",
             (b, out, g) -> new Node[] {b.mul(g, b.mul(out.arg(0), b.scalar(2.0)))}),
+    /** arctan(x): g / (1 + x^2), as PyTorch's atan backward */
+    ATAN("atan", "T", Op::same, "Kernels.atan($0)",
+            (b, out, g) -> new Node[] {b.div(g, b.add(b.op(SQUARE, out.arg(0)), b.scalar(1.0)))}),
     /** |x|: g * sign(x), 0 at 0 as in PyTorch */
     ABS("abs", "T", Op::same, "Kernels.abs($0)",
             (b, out, g) -> new Node[] {b.mul(g, b.sign(out.arg(0)))}),
@@ -107,6 +110,9 @@ public enum Op {
     CLAMP_MIN_STRAIGHT_THROUGH("clampMinStraightThrough", "TS", Op::same, "Kernels.clampMinStraightThrough($0, $1)",
             (b, out, g) -> new Node[] {g, null}),
 
+    /** x itself, with no gradient through it: PyTorch's detach (a value computed under no_grad) */
+    DETACH("detach", "T", Op::same, "$0", null),
+
     // ------------------------------------------------------------------ reductions
     SUM("sum", "TD", Op::reduce, "Kernels.sum($0$dimsArg)",
             (b, out, g) -> new Node[] {b.sumBackward(out.dims(), g, out.arg(0))}),
@@ -115,6 +121,14 @@ public enum Op {
     /** g (expanded) * softmax(x, dim) */
     LOGSUMEXP("logsumexp", "Td", Op::reduce, "Kernels.logsumexp($0, $dim)",
             (b, out, g) -> new Node[] {b.mul(b.sumBackward(out.dims(), g, out.arg(0)), b.softmax(out.dims(), out.arg(0)))}),
+    /** the largest value along dim; g goes to the maxima, split evenly between ties (PyTorch's amax, TensorFlow's reduce_max) */
+    AMAX("amax", "Td", Op::reduce, "Kernels.amax($0, $dim)",
+            (b, out, g) -> {
+                Node x = out.arg(0);
+                Node isMax = b.eq(x, b.sumBackward(out.dims(), out, x));
+                Node ties = b.sumBackward(out.dims(), b.sum(out.dims(), isMax), x);
+                return new Node[] {b.where(isMax, b.div(b.sumBackward(out.dims(), g, x), ties), b.scalar(0.0))};
+            }),
     /**
      * g - softmax(x) * sum(g, dim), one row kernel from x (not from the output: a backward whose g is "no gradient"
      * then needs no forward value, so label smoothing's branch not taken costs nothing)
@@ -133,6 +147,12 @@ public enum Op {
             (b, out, g) -> new Node[] {b.alignVarianceBackward(g, out.arg(0)), null}),
 
     // ------------------------------------------------------------------ indexing
+    /**
+     * x[.., index, ..] along dim (the dim dropped), as PyTorch's select: dims are {dim, index}, both integer literals.
+     * The gradient fills that slice of zeros.
+     */
+    SELECT("select", "Tdd", Op::selectShape, "Kernels.select($0$dimsArg)",
+            (b, out, g) -> new Node[] {b.selectBackward(out.dims(), g, out.arg(0))}),
     /** picks t[.., index, ..] along dim; 0 where index == ignoreIndex. The gradient scatters g back. */
     GATHER("gather", "TdIS", Op::gather, "Kernels.gather($0, $dim, $1, (long) ($2))",
             (b, out, g) -> new Node[] {b.gatherBackward(out.dims(), g, out.arg(0), out.arg(1), out.arg(2)), null, null}),
@@ -189,6 +209,7 @@ public enum Op {
     LOG_SOFTMAX_PICK_BACKWARD(null, "TTIST", null, "Kernels.logSoftmaxPickBackward($0, $1, $dim, $2, (long) ($3), $4)", null),
     SUM_BACKWARD(null, "TT", null, "Kernels.sumBackward($0, $1.shape()$dimsArg)", null),
     MEAN_BACKWARD(null, "TT", null, "Kernels.meanBackward($0, $1.shape()$dimsArg)", null),
+    SELECT_BACKWARD(null, "TT", null, "Kernels.selectBackward($0, $1.shape()$dimsArg)", null),
     GATHER_BACKWARD(null, "TTIS", null, "Kernels.gatherBackward($0, $1.shape(), $dim, $2, (long) ($3))", null),
     BCE_GRAD_INPUT(null, "TT", null, "Kernels.binaryCrossEntropyGradInput($0, $1)", null),
     BCE_GRAD_TARGET(null, "TT", null, "Kernels.binaryCrossEntropyGradTarget($0, $1)", null),
@@ -327,6 +348,12 @@ public enum Op {
                     Diag.SHAPE_MISMATCH, "the index of gather(_, " + dim + ", _)", result, a.get(1));
         }
         return result;
+    }
+
+    private static SymShape selectShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
+        SymShape t = a.get(0);
+        ShapeRules.locate(t, n.dims()[0]);
+        return ShapeRules.drop(t, n.dims()[0]);
     }
 
     private static SymShape take(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {

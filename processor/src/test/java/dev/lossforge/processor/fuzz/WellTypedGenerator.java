@@ -84,6 +84,11 @@ final class WellTypedGenerator {
             "gradMul", "prepare", "result", "backward", "weighted"};
 
     private final Random rnd;
+    /**
+     * Draws for the words added after the others (atan, detach, amax, select): a stream of its own, and each placed
+     * where it changes no bounds that later draws read, so that adding them left every other program as it was.
+     */
+    private final Random later;
     private final Avoid avoid;
 
     // ------------------------------------------------------------------ one program's state
@@ -115,6 +120,7 @@ final class WellTypedGenerator {
 
     WellTypedGenerator(long seed, Avoid avoid) {
         this.rnd = new Random(seed);
+        this.later = new Random(~seed);
         this.avoid = avoid;
     }
 
@@ -330,6 +336,11 @@ final class WellTypedGenerator {
             loss = binaryWith(loss, differentiableOf(result));
         }
         loss = tame(loss);
+        if (later.nextInt(8) == 0) {
+            // last, so that nothing drawn depends on its bounds
+            words.add("atan");
+            loss = loss.withText(laterFn("atan") + "(" + loss.text() + ")");
+        }
         String meanDivisor = null;
         String ret = loss.text();
         int wrap = plain ? 100 : rnd.nextInt(100);
@@ -774,8 +785,20 @@ final class WellTypedGenerator {
             words.add("sum");
             return tame(new Expr(fn("sum") + "(" + x.text() + ", " + list + ")", out, Math.min(n * x.lo(), x.lo()), Math.max(n * x.hi(), x.hi()), x.diff(), false, false));
         }
+        // amax and select take mean's place with mean's bounds (and its draw), so what is drawn after them is unchanged
+        String meanFn = fn("mean");
+        if (dims.size() == 1 && later.nextInt(4) == 0) {
+            if (later.nextBoolean() && (x.raw() || !x.diff())) {
+                // a raw input has no ties, where the maximum is a kink
+                words.add("amax");
+                return new Expr(laterFn("amax") + "(" + x.text() + ", " + list + ")", out, x.lo(), x.hi(), x.diff(), false, false);
+            }
+            words.add("select");
+            return new Expr(laterFn("select") + "(" + x.text() + ", " + list + ", " + (later.nextBoolean() ? "0" : "-1") + ")", out,
+                    x.lo(), x.hi(), x.diff(), false, false);
+        }
         words.add("mean");
-        return new Expr(fn("mean") + "(" + x.text() + ", " + list + ")", out, x.lo(), x.hi(), x.diff(), false, false);
+        return new Expr(meanFn + "(" + x.text() + ", " + list + ")", out, x.lo(), x.hi(), x.diff(), false, false);
     }
 
     private Expr gather(Expr x, int dim, Sym out) {
@@ -856,6 +879,12 @@ final class WellTypedGenerator {
 
     private static String fmt(double v) {
         return Num.lit(v).text();
+    }
+
+    /** {@link #fn} drawn from the later words' stream. */
+    private String laterFn(String name) {
+        int r = later.nextInt(40);
+        return r == 0 ? "Ops." + name : r == 1 ? "dev.lossforge.dsl.Ops." + name : name;
     }
 
     /** fn or Ops.fn or the fully qualified name, as a user may write it. */
@@ -966,6 +995,18 @@ final class WellTypedGenerator {
     // ------------------------------------------------------------------ productions
 
     private Expr unary(Expr x) {
+        Expr e = firstUnary(x);
+        if (e == null || later.nextInt(12) != 0) {
+            return e;
+        }
+        // detach keeps the bounds, so what is drawn after it is unchanged; its gradient is none, not the derivative
+        // of its value: no finite differences for this program
+        if (e.diff()) fdExact = false;
+        words.add("detach");
+        return new Expr(laterFn("detach") + "(" + e.text() + ")", e.shape(), e.lo(), e.hi(), e.diff(), false, false);
+    }
+
+    private Expr firstUnary(Expr x) {
         String f = new String[] {"neg", "exp", "log", "log1p", "sqrt", "square", "abs", "sigmoid", "logSigmoid",
                 "softplus", "relu", "clamp", "clampMin", "clampMax", "clampMinStraightThrough", "pow"}[rnd.nextInt(16)];
         Sym s = x.shape();
