@@ -187,6 +187,7 @@ def build():
     unary("LOG1P", "log1p", "torch.log1p", torch.log1p)
     unary("SQRT", "sqrt", "torch.sqrt", torch.sqrt)
     unary("SQUARE", "square", "torch.square", torch.square)
+    unary("ATAN", "atan", "torch.atan", torch.atan)
     unary("ABS", "abs", "torch.abs", torch.abs)
     unary("SIGMOID", "sigmoid", "torch.sigmoid", torch.sigmoid)
     unary("LOG_SIGMOID", "logSigmoid", "F.logsigmoid", F.logsigmoid)
@@ -255,6 +256,9 @@ def build():
         case(op, "rows", method, "torch." + f.__name__, [rows, I(1)], f)
         case(op, "columns", method, "torch." + f.__name__, [Arg("tensor", torch.tensor(ROWS, dtype=F64).t().contiguous()), I(0)], f)
         case(op, "empty", method, "torch." + f.__name__, [E(0, 3), I(1)], f)
+    case("AMAX", "rows", "amax", "torch.amax", [rows, I(1)], lambda x, d: torch.amax(x, d))
+    case("AMAX", "columns", "amax", "torch.amax", [rows, I(0)], lambda x, d: torch.amax(x, d))
+    case("AMAX", "empty", "amax", "torch.amax", [E(0, 3), I(1)], lambda x, d: torch.amax(x, d))
     for p in (1.0, 2.0, 3.0):
         case("NORM", "p_%s" % num(p), "norm", "torch.norm", [rows, D(p), I(1)], lambda x, p, d: torch.norm(x, p, d))
     case("NORM", "empty", "norm", "torch.norm", [E(0, 3), D(2.0), I(1)], lambda x, p, d: torch.norm(x, p, d))
@@ -285,6 +289,20 @@ def build():
         case(op, "empty_all", method, twin, [T(1.0), SHAPE(0, 3), INTS()], f)
 
     # ---------------------------------------------------------------- indexing
+    s52 = T(SPECIAL[:10], (5, 2))
+    case("SELECT", "column", "select", "torch.select", [s52, I(1), L(0)], lambda t, d, i: torch.select(t, d, i))
+    case("SELECT", "last_row", "select", "torch.select", [s52, I(0), L(-1)], lambda t, d, i: torch.select(t, d, i))
+    case("SELECT", "empty", "select", "torch.select", [E(0, 3), I(1), L(1)], lambda t, d, i: torch.select(t, d, i))
+
+    def select_backward(g, shape, dim, index):
+        return grad_of(lambda t: torch.select(t, dim, index), [0], lambda out: g)(torch.zeros(shape, dtype=g.dtype))
+
+    case("SELECT_BACKWARD", "column", "selectBackward", "autograd of torch.select", [T(SPECIAL[:5]), SHAPE(5, 2), I(1), L(0)],
+         select_backward)
+    case("SELECT_BACKWARD", "last_row", "selectBackward", "autograd of torch.select", [T(SPECIAL[:2]), SHAPE(5, 2), I(0), L(-1)],
+         select_backward)
+    case("SELECT_BACKWARD", "empty", "selectBackward", "autograd of torch.select", [E(0), SHAPE(0, 3), I(1), L(1)],
+         select_backward)
     t43 = T([NAN, 1.0, 2.0, INF, -INF, 0.5, -0.0, 1.0, NAN, 3.0, 4.0, 5.0], (4, 3))
     idx = IX([0, 2, 1, 2])
 
