@@ -52,7 +52,7 @@ class SegmentationSampleTest {
     void trainingRaisesTheTestIou() {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         List<Double> iou = SegmentationSample.run(4, new PrintStream(printed, true));
-        // observed: about 0.45 after the first epoch and 0.8 after the fourth
+        // observed: 0.526 after the first epoch and 0.736 after the fourth (0.821 after 15)
         assertTrue(iou.get(3) > 0.7 && iou.get(3) > iou.get(0), "test IoU per epoch " + iou);
         String[] lines = printed.toString().split("\n");
         assertTrue(lines[lines.length - 1].matches("\\s+4\\s+\\d+\\.\\d{4}\\s+0\\.\\d{3}"), "the last line is epoch 4: " + lines[lines.length - 1]);
