@@ -277,8 +277,8 @@ def main():
     plain_rows = targets(lossforge(jmh))
     vector_rows = targets(lossforge(jmh_vec)) if jmh_vec else None
     w("Each target judged twice: in a JVM started with **no flags** (what users run by default), and with"
-      " **`--add-modules jdk.incubator.vector`** (the same JMH cases of LossForge in a second run, against the"
-      " references of the first).")
+      " **`--add-modules jdk.incubator.vector`** (the adapter's JMH cases again in a second run, against the"
+      " references of the first: DL4J's built-ins and SameDiff do not use the Vector API).")
     w("")
     w("| target | no flags | cases met | cases missed (ratio) | with the Vector API | cases met | cases missed (ratio) |")
     w("|---|---|---|---|---|---|---|")
