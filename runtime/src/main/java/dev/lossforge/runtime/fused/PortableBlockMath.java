@@ -50,10 +50,20 @@ final class PortableBlockMath extends BlockMath {
 
     @Override
     void exp(float[] a, float[] out, int n) {
+        inChunks(a, out, n, PortableBlockMath::expChunk);
+    }
+
+    /** One function over a chunk of at most CHUNK elements, indexed from 0 ({@code a} may be {@code out}). */
+    private interface ChunkFunction {
+        void apply(float[] a, float[] out, int count, Scratch s);
+    }
+
+    /** {@code f} over a[0..n) chunk by chunk, into out. */
+    private static void inChunks(float[] a, float[] out, int n, ChunkFunction f) {
         Scratch s = SCRATCH.get();
         for (int from = 0; from < n; from += CHUNK) {
             int count = Math.min(CHUNK, n - from);
-            expChunk(chunk(a, from, count, s.input), from == 0 ? out : s.output, count, s);
+            f.apply(chunk(a, from, count, s.input), from == 0 ? out : s.output, count, s);
             copyBack(s.output, out, from, count);
         }
     }
@@ -114,12 +124,7 @@ final class PortableBlockMath extends BlockMath {
 
     @Override
     void log(float[] a, float[] out, int n) {
-        Scratch s = SCRATCH.get();
-        for (int from = 0; from < n; from += CHUNK) {
-            int count = Math.min(CHUNK, n - from);
-            logChunk(chunk(a, from, count, s.input), from == 0 ? out : s.output, count, s);
-            copyBack(s.output, out, from, count);
-        }
+        inChunks(a, out, n, PortableBlockMath::logChunk);
     }
 
     /**
@@ -127,31 +132,39 @@ final class PortableBlockMath extends BlockMath {
      * log(m) with log(m) a polynomial in m - 1. Zero, negative, subnormal, infinite and NaN inputs are special.
      */
     private static void logChunk(float[] a, float[] out, int count, Scratch s) {
-        float[] mantissa = s.mantissa;
-        float[] exponent = s.scale;
-        // 1 (scalar): split x into m and e
-        int specials = 0;
-        for (int i = 0; i < count; i++) {
-            float x = a[i];
-            int bits = Float.floatToRawIntBits(x);
-            if (Integer.compareUnsigned(bits - 0x00800000, 0x7F800000 - 0x00800000) >= 0) {
-                s.specialIndex[specials] = i;
-                s.specialValue[specials++] = (float) Math.log(x);
-                bits = 0x3F800000; // 1.0: the polynomial's result is overwritten
-            }
-            // x = m 2^e with m in [sqrt(1/2), sqrt(2)), without a branch: offset the bits so that the exponent
-            // field steps up at sqrt(1/2) instead of 1, read e from it, then put the offset back (musl's logf)
-            int shifted = bits + (0x3F800000 - SQRT_HALF_BITS);
-            mantissa[i] = Float.intBitsToFloat((shifted & 0x007FFFFF) + SQRT_HALF_BITS) - 1f;
-            exponent[i] = (shifted >> 23) - 127;
-        }
+        int specials = split(a, a, false, count, s);
         // 2 (SIMD): the polynomial
         for (int i = 0; i < count; i++) {
-            out[i] = logPolynomial(mantissa[i], exponent[i]);
+            out[i] = logPolynomial(s.mantissa[i], s.scale[i]);
         }
         for (int j = 0; j < specials; j++) {
             out[s.specialIndex[j]] = s.specialValue[j];
         }
+    }
+
+    /**
+     * The scalar pass of log and log1p: each v[i] = m 2^e with m in [sqrt(1/2), sqrt(2)), into s.mantissa (m - 1)
+     * and s.scale (e). A v that is zero, negative, subnormal, infinite or NaN is special: its result, log(a[i]) or
+     * log1p(a[i]) from Math, goes to s.specialValue (the count is returned) and the polynomial gets m = 1.
+     */
+    private static int split(float[] v, float[] a, boolean plusOne, int count, Scratch s) {
+        float[] mantissa = s.mantissa;
+        float[] exponent = s.scale;
+        int specials = 0;
+        for (int i = 0; i < count; i++) {
+            int bits = Float.floatToRawIntBits(v[i]);
+            if (Integer.compareUnsigned(bits - 0x00800000, 0x7F800000 - 0x00800000) >= 0) {
+                s.specialIndex[specials] = i;
+                s.specialValue[specials++] = (float) (plusOne ? Math.log1p(a[i]) : Math.log(a[i]));
+                bits = 0x3F800000; // 1.0: the polynomial's result is overwritten
+            }
+            // without a branch: offset the bits so that the exponent field steps up at sqrt(1/2) instead of 1,
+            // read e from it, then put the offset back (musl's logf)
+            int shifted = bits + (0x3F800000 - SQRT_HALF_BITS);
+            mantissa[i] = Float.intBitsToFloat((shifted & 0x007FFFFF) + SQRT_HALF_BITS) - 1f;
+            exponent[i] = (shifted >> 23) - 127;
+        }
+        return specials;
     }
 
     /** log((1 + x) 2^e) for x = m - 1, m in [sqrt(1/2), sqrt(2)): Cephes' logf. */
@@ -174,12 +187,7 @@ final class PortableBlockMath extends BlockMath {
 
     @Override
     void log1p(float[] a, float[] out, int n) {
-        Scratch s = SCRATCH.get();
-        for (int from = 0; from < n; from += CHUNK) {
-            int count = Math.min(CHUNK, n - from);
-            log1pChunk(chunk(a, from, count, s.input), from == 0 ? out : s.output, count, s);
-            copyBack(s.output, out, from, count);
-        }
+        inChunks(a, out, n, PortableBlockMath::log1pChunk);
     }
 
     /**
@@ -191,24 +199,10 @@ final class PortableBlockMath extends BlockMath {
         for (int i = 0; i < count; i++) {
             onePlus[i] = 1f + a[i];
         }
-        float[] mantissa = s.mantissa;
-        float[] exponent = s.scale;
-        int specials = 0;
-        for (int i = 0; i < count; i++) {
-            int bits = Float.floatToRawIntBits(onePlus[i]);
-            if (Integer.compareUnsigned(bits - 0x00800000, 0x7F800000 - 0x00800000) >= 0) {
-                s.specialIndex[specials] = i;
-                s.specialValue[specials++] = (float) Math.log1p(a[i]);
-                bits = 0x3F800000;
-                onePlus[i] = 1f;
-            }
-            int shifted = bits + (0x3F800000 - SQRT_HALF_BITS);
-            mantissa[i] = Float.intBitsToFloat((shifted & 0x007FFFFF) + SQRT_HALF_BITS) - 1f;
-            exponent[i] = (shifted >> 23) - 127;
-        }
+        int specials = split(onePlus, a, true, count, s);
         for (int i = 0; i < count; i++) {
             float v = onePlus[i];
-            out[i] = logPolynomial(mantissa[i], exponent[i]) + (a[i] - (v - 1f)) / v;
+            out[i] = logPolynomial(s.mantissa[i], s.scale[i]) + (a[i] - (v - 1f)) / v;
         }
         for (int j = 0; j < specials; j++) {
             out[s.specialIndex[j]] = s.specialValue[j];
