@@ -356,9 +356,9 @@ public final class PointwiseProgram {
             int result;
             if (s.op() == null) {
                 result = resolve(flags[s.flag()] ? s.args()[0] : s.args()[1], flags);
-            } else if (!keepsPresentArgument(s.op()) && Arrays.stream(s.args()).anyMatch(a -> absent(a, flags))) {
-                // "no gradient" times anything is none: the other arguments are not computed at all (KLDivLoss's
-                // exp(target) when log_target is false)
+            } else if (absent(r, flags)) {
+                // decided before any argument is listed: "no gradient" times anything computes neither factor
+                // (KLDivLoss's exp(target) when log_target is false)
                 result = ABSENT;
             } else {
                 int[] args = new int[s.args().length];
@@ -370,11 +370,6 @@ public final class PointwiseProgram {
             done[r] = true;
             resolved[r] = result;
             return result;
-        }
-
-        /** The ops whose result survives a "no gradient" argument (see absentRule); every other op's result is none. */
-        private static boolean keepsPresentArgument(PointwiseOp op) {
-            return op == PointwiseOp.ADD || op == PointwiseOp.SUB || op == PointwiseOp.WHERE;
         }
 
         /** Whether r is "no gradient" in this call, decided without listing any step to run. */
@@ -407,7 +402,10 @@ public final class PointwiseProgram {
             return result;
         }
 
-        /** Kernels' rules for null: x + none = x, none - x = -x, where(c, tensor, none) has 0 for none; otherwise none. */
+        /**
+         * Kernels' rules for null: x + none = x, none - x = -x, where(c, tensor, none) has 0 for none; otherwise none
+         * (resolve asks absent() first, so the steps of a value that is none are never listed).
+         */
         private int absentRule(PointwiseOp op, int r, int[] args) {
             boolean anyAbsent = Arrays.stream(args).anyMatch(a -> a == ABSENT);
             if (!anyAbsent) {
