@@ -162,31 +162,19 @@ public final class RowKernels {
         float[] maxs = new float[tasks];
         Workers.run(tasks, t -> {
             float[] block = Workers.blocks(1, PointwiseProgram.BLOCK)[0];
-            // four chains each: Math.min/max of floats (NaN and -0.0 aware) are slow in one dependent chain
-            float min0 = Float.POSITIVE_INFINITY, min1 = min0, min2 = min0, min3 = min0;
-            float max0 = Float.NEGATIVE_INFINITY, max1 = max0, max2 = max0, max3 = max0;
+            float min = Float.POSITIVE_INFINITY;
+            float max = Float.NEGATIVE_INFINITY;
             long end = Math.min(length, (long) (t + 1) * PointwiseProgram.TASK);
             for (int start = t * PointwiseProgram.TASK; start < end; start += PointwiseProgram.BLOCK) {
                 int n = (int) Math.min(PointwiseProgram.BLOCK, end - start);
                 in.get(start, block, 0, n);
-                int i = 0;
-                for (; i + 3 < n; i += 4) {
-                    min0 = Math.min(min0, block[i]);
-                    min1 = Math.min(min1, block[i + 1]);
-                    min2 = Math.min(min2, block[i + 2]);
-                    min3 = Math.min(min3, block[i + 3]);
-                    max0 = Math.max(max0, block[i]);
-                    max1 = Math.max(max1, block[i + 1]);
-                    max2 = Math.max(max2, block[i + 2]);
-                    max3 = Math.max(max3, block[i + 3]);
-                }
-                for (; i < n; i++) {
-                    min0 = Math.min(min0, block[i]);
-                    max0 = Math.max(max0, block[i]);
+                for (int i = 0; i < n; i++) {
+                    min = Math.min(min, block[i]);
+                    max = Math.max(max, block[i]);
                 }
             }
-            mins[t] = Math.min(Math.min(min0, min1), Math.min(min2, min3));
-            maxs[t] = Math.max(Math.max(max0, max1), Math.max(max2, max3));
+            mins[t] = min;
+            maxs[t] = max;
             return 0.0;
         });
         float min = Float.POSITIVE_INFINITY;
