@@ -425,7 +425,7 @@ public final class PointwiseProgram {
                 case WHERE:
                     int present = args[1] == ABSENT ? args[2] : args[1];
                     if (args[0] == ABSENT || present == ABSENT || isNumber(present)) {
-                        return ABSENT; // Kernels.where(cond, number, null) is null, as is where(cond, null, null)
+                        return ABSENT; // Pointwise.where(cond, number, null) is null, as is where(cond, null, null)
                     }
                     int zero = zeroConstant();
                     order.add(new int[] {op.ordinal(), r, args[0], args[1] == ABSENT ? zero : args[1], args[2] == ABSENT ? zero : args[2]});
