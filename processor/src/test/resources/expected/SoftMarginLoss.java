@@ -129,7 +129,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             if (fused != null) {
                 INDArray gradInput = fused.gradients()[0];
                 INDArray gradTarget = fused.gradients()[1];
-                return new INDArray[] {Conversions.like(gradInput, inputs[0]), Conversions.like(gradTarget, inputs[1])};
+                return new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])};
             }
         }
         // input.mul(target)
@@ -154,7 +154,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         INDArray gradInput = Broadcasting.mul(gradMul, target);
         // d loss / d target
         INDArray gradTarget = Broadcasting.mul(gradMul, input);
-        return new INDArray[] {Conversions.like(gradInput, inputs[0]), Conversions.like(gradTarget, inputs[1])};
+        return new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])};
     }
 
     /**
@@ -172,7 +172,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
                 INDArray value = fused.loss();
                 INDArray gradInput = fused.gradients()[0];
                 INDArray gradTarget = fused.gradients()[1];
-                return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.like(gradInput, inputs[0]), Conversions.like(gradTarget, inputs[1])});
+                return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])});
             }
         }
         // input.mul(target)
@@ -198,7 +198,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         // d loss / d target
         INDArray gradTarget = Broadcasting.mul(gradMul, input);
         INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.like(gradInput, inputs[0]), Conversions.like(gradTarget, inputs[1])});
+        return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])});
     }
 
     /**
@@ -215,7 +215,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             if (fused != null) {
                 INDArray value = fused.loss();
                 INDArray gradInput = fused.gradients()[0];
-                return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.like(gradInput, inputs[0]), null});
+                return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), null});
             }
         }
         // input.mul(target)
@@ -240,7 +240,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         INDArray gradInput = Broadcasting.mul(gradMul, target);
         INDArray value = Reductions.reduce(reduction, softplus, null, input);
         INDArray[] gradients = new INDArray[2];
-        gradients[0] = Conversions.like(gradInput, inputs[0]);
+        gradients[0] = Conversions.gradientLike(gradInput, inputs[0]);
         return new LossAndGradients(Conversions.resultLike(value, inputs[0]), gradients);
     }
 
@@ -257,7 +257,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, false, new boolean[] {true, false}, input, target);
             if (fused != null) {
                 INDArray gradInput = fused.gradients()[0];
-                return Conversions.like(gradInput, inputs[0]);
+                return Conversions.gradientLike(gradInput, inputs[0]);
             }
         }
         return forwardAndFirstGradient(gradOutput, inputs).gradients()[0];

@@ -1,5 +1,6 @@
 package dev.lossforge.runtime;
 
+import dev.lossforge.runtime.NoGradient.Combination;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,7 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * keeps a NaN number (ND4J's scalar ops would drop it).
  *
  * <p>Support code for generated losses (see the package documentation). Every method returns a new array or one
- * of its arguments, never modified. Arguments of one call share one floating-point dtype.
+ * of its arguments, never modified. Arguments of one call share one floating-point dtype. In a backward pass an
+ * argument may be {@code null}, "no gradient": the result follows {@link NoGradient#rule}.
  */
 public final class Broadcasting {
     private Broadcasting() {
@@ -19,64 +21,52 @@ public final class Broadcasting {
 
     public static INDArray add(INDArray a, INDArray b) {
         if (a == null || b == null) {
-            return a == null ? b : a;
+            return NoGradient.ofArrays(Combination.SUM, a, b);
         }
         return binary(a, b, INDArray::add, INDArray::add);
     }
 
     public static INDArray sub(INDArray a, INDArray b) {
         if (a == null || b == null) {
-            return a == null ? (b == null ? null : b.neg()) : a;
+            return NoGradient.ofArrays(Combination.DIFFERENCE, a, b);
         }
         return binary(a, b, INDArray::sub, INDArray::rsub);
     }
 
     public static INDArray mul(INDArray a, INDArray b) {
         if (a == null || b == null) {
-            return null;
+            return NoGradient.ofArrays(Combination.OTHER, a, b);
         }
         return binary(a, b, INDArray::mul, INDArray::mul);
     }
 
     public static INDArray div(INDArray a, INDArray b) {
-        if (a == null) {
-            return null;
+        if (a == null || b == null) {
+            return NoGradient.ofArrays(Combination.OTHER, a, b);
         }
         return binary(a, b, INDArray::div, INDArray::rdiv);
     }
 
     public static INDArray add(INDArray a, double b) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Double.isNaN(b) ? nanLike(a) : floating(a).add(b);
+        return HostArrays.emptyOr(a, () -> Double.isNaN(b) ? nanLike(a) : floating(a).add(b));
     }
 
     public static INDArray sub(INDArray a, double b) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Double.isNaN(b) ? nanLike(a) : floating(a).sub(b);
+        return HostArrays.emptyOr(a, () -> Double.isNaN(b) ? nanLike(a) : floating(a).sub(b));
     }
 
     public static INDArray mul(INDArray a, double b) {
         if (a == null) {
             return null;
         }
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Double.isNaN(b) ? nanLike(a) : floating(a).mul(b);
+        return HostArrays.emptyOr(a, () -> Double.isNaN(b) ? nanLike(a) : floating(a).mul(b));
     }
 
     public static INDArray div(INDArray a, double b) {
         if (a == null) {
             return null;
         }
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Double.isNaN(b) ? nanLike(a) : floating(a).div(b);
+        return HostArrays.emptyOr(a, () -> Double.isNaN(b) ? nanLike(a) : floating(a).div(b));
     }
 
     /** {@code value + a}: a constant on the left, as in {@code constant(1.0).add(x)}. */
@@ -104,18 +94,12 @@ public final class Broadcasting {
 
     /** {@code value - a}. */
     public static INDArray rsub(double value, INDArray a) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Double.isNaN(value) ? nanLike(a) : floating(a).rsub(value);
+        return HostArrays.emptyOr(a, () -> Double.isNaN(value) ? nanLike(a) : floating(a).rsub(value));
     }
 
     /** {@code value / a}. */
     public static INDArray rdiv(double value, INDArray a) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Double.isNaN(value) ? nanLike(a) : floating(a).rdiv(value);
+        return HostArrays.emptyOr(a, () -> Double.isNaN(value) ? nanLike(a) : floating(a).rdiv(value));
     }
 
     /** The larger of a and b, NaN where either is NaN (as torch.maximum; ND4J's max drops a NaN). */

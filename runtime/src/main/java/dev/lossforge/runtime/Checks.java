@@ -6,7 +6,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Input validation for generated losses. Every failure is an {@link IllegalArgumentException} that names the
- * loss, the argument, what was expected and what was found.
+ * loss, the argument, what was expected and what was found. Support code for generated losses (see the package
+ * documentation).
  */
 public final class Checks {
     private Checks() {

@@ -23,7 +23,7 @@ public final class Conversions {
      * A gradient in the shape and dtype of the input it belongs to: an unbatched input gets its batch dim of one
      * dropped, and HALF and BFLOAT16 inputs get gradients of their own dtype.
      */
-    public static INDArray like(INDArray gradient, INDArray input) {
+    public static INDArray gradientLike(INDArray gradient, INDArray input) {
         if (gradient == null) {
             return null;
         }

@@ -6,7 +6,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * ND4J arrays to Java arrays and back, without a native op when the array is already plain c-order: each
- * native op costs microseconds, which is what small losses ([32,10]) are made of.
+ * native op costs microseconds, which is what small losses ([32,10]) are made of. Also the array helpers the
+ * kernels share: empty results, results from Java arrays, and the Java-array size limit.
  */
 public final class HostArrays {
     private HostArrays() {
@@ -77,6 +78,11 @@ public final class HostArrays {
     /** ND4J refuses to compute on empty arrays; an elementwise op on an empty input gives an empty result. */
     static INDArray empty(long[] shape, DataType type) {
         return Nd4j.create(type, shape);
+    }
+
+    /** An empty result of a's shape and dtype when {@code a} is empty (ND4J refuses those), else {@code compute}'s. */
+    static INDArray emptyOr(INDArray a, java.util.function.Supplier<INDArray> compute) {
+        return a.isEmpty() ? empty(a.shape(), a.dataType()) : compute.get();
     }
 
     /**

@@ -27,7 +27,7 @@ public final class IndexKernels {
         if (weights.rank() == 0) {
             return Broadcasting.mul(t, weights);
         }
-        int axis = Shapes.normalize(t.rank(), dim);
+        int axis = Shapes.wrapDim(t.rank(), dim);
         long[] shape = new long[t.rank()];
         Arrays.fill(shape, 1);
         shape[axis] = weights.length();
@@ -45,7 +45,7 @@ public final class IndexKernels {
      * Positions whose index equals {@code ignoreIndex} give 0.
      */
     public static INDArray gather(INDArray t, int dim, INDArray index, long ignoreIndex) {
-        int axis = Shapes.normalize(t.rank(), dim);
+        int axis = Shapes.wrapDim(t.rank(), dim);
         long classes = t.size(axis);
         if (t.rank() == 2 && axis == 1 && !t.isEmpty()) {
             // (N,C) along C: read the N picked entries in place instead of copying the matrix
@@ -74,7 +74,7 @@ public final class IndexKernels {
      * negative index counts from the end.
      */
     public static INDArray select(INDArray t, int dim, long index) {
-        int axis = Shapes.normalize(t.rank(), dim);
+        int axis = Shapes.wrapDim(t.rank(), dim);
         long at = sliceIndex(t.size(axis), dim, index);
         if (t.isEmpty()) {
             return Nd4j.create(t.dataType(), Shapes.dropDim(t.shape(), axis));
@@ -87,7 +87,7 @@ public final class IndexKernels {
         if (g == null) {
             return null;
         }
-        int axis = Shapes.normalize(shape.length, dim);
+        int axis = Shapes.wrapDim(shape.length, dim);
         long at = sliceIndex(shape[axis], dim, index);
         INDArray out = Nd4j.zeros(g.dataType(), shape);
         if (!out.isEmpty()) {
@@ -119,7 +119,7 @@ public final class IndexKernels {
         if (g == null) {
             return null;
         }
-        int axis = Shapes.normalize(shape.length, dim);
+        int axis = Shapes.wrapDim(shape.length, dim);
         long classes = shape[axis];
         if (index.isEmpty() || classes == 0) {
             return Nd4j.create(g.dataType(), shape); // ND4J cannot permute an empty array

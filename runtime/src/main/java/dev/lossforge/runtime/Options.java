@@ -6,7 +6,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Converts untyped option values (from maps, JSON or PyTorch-style keyword names) for generated builders. */
+/**
+ * Option values: untyped values (from maps, JSON or PyTorch-style keyword names) converted for generated builders,
+ * and the shared arrays that stand for unset tensor options ({@link #filled}). Support code for generated losses
+ * (see the package documentation).
+ */
 public final class Options {
     private Options() {
     }
@@ -120,9 +124,7 @@ public final class Options {
     // ---------------------------------------------------------------- the values of unset tensor options
 
     private static final int MAX_FILLED = 256;
-
     private static final java.util.Map<java.util.List<Object>, INDArray> FILLED = new java.util.concurrent.ConcurrentHashMap<>();
-
     private static final java.util.Set<INDArray> SHARED =
             java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
 

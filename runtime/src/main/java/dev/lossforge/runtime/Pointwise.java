@@ -1,5 +1,7 @@
 package dev.lossforge.runtime;
 
+import dev.lossforge.runtime.NoGradient.Combination;
+import dev.lossforge.runtime.NoGradient.Rule;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,7 +16,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * taken.
  *
  * <p>Support code for generated losses (see the package documentation). Every method returns a new array and
- * never modifies its arguments.
+ * never modifies its arguments. In a backward pass an argument may be {@code null}, "no gradient": the result
+ * follows {@link NoGradient#rule}.
  */
 public final class Pointwise {
     private Pointwise() {
@@ -24,59 +27,35 @@ public final class Pointwise {
         if (a == null) {
             return null;
         }
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return a.neg();
+        return HostArrays.emptyOr(a, () -> a.neg());
     }
 
     public static INDArray exp(INDArray a) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Transforms.exp(a, true);
+        return HostArrays.emptyOr(a, () -> Transforms.exp(a, true));
     }
 
     public static INDArray log(INDArray a) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Transforms.log(a, true);
+        return HostArrays.emptyOr(a, () -> Transforms.log(a, true));
     }
 
     public static INDArray log1p(INDArray a) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Transforms.log1p(a, true);
+        return HostArrays.emptyOr(a, () -> Transforms.log1p(a, true));
     }
 
     public static INDArray atan(INDArray a) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Transforms.atan(a, true);
+        return HostArrays.emptyOr(a, () -> Transforms.atan(a, true));
     }
 
     public static INDArray sqrt(INDArray a) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Transforms.sqrt(a, true);
+        return HostArrays.emptyOr(a, () -> Transforms.sqrt(a, true));
     }
 
     public static INDArray square(INDArray a) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return a.mul(a);
+        return HostArrays.emptyOr(a, () -> a.mul(a));
     }
 
     public static INDArray abs(INDArray a) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Transforms.abs(a, true);
+        return HostArrays.emptyOr(a, () -> Transforms.abs(a, true));
     }
 
     /** {@code |a|} derivative: -1, 0 or 1 (PyTorch's sign, 0 at 0). */
@@ -106,10 +85,7 @@ public final class Pointwise {
     }
 
     public static INDArray sigmoid(INDArray a) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return Transforms.sigmoid(a, true);
+        return HostArrays.emptyOr(a, () -> Transforms.sigmoid(a, true));
     }
 
     /** {@code log(1 + exp(a))}, as PyTorch's softplus (beta 1, threshold 20): {@code a} itself above 20. */
@@ -202,45 +178,27 @@ public final class Pointwise {
     }
 
     public static INDArray gt(INDArray a, double b) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return a.gt(b).castTo(a.dataType());
+        return HostArrays.emptyOr(a, () -> a.gt(b).castTo(a.dataType()));
     }
 
     public static INDArray ge(INDArray a, double b) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return a.gte(b).castTo(a.dataType());
+        return HostArrays.emptyOr(a, () -> a.gte(b).castTo(a.dataType()));
     }
 
     public static INDArray lt(INDArray a, double b) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return a.lt(b).castTo(a.dataType());
+        return HostArrays.emptyOr(a, () -> a.lt(b).castTo(a.dataType()));
     }
 
     public static INDArray le(INDArray a, double b) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return a.lte(b).castTo(a.dataType());
+        return HostArrays.emptyOr(a, () -> a.lte(b).castTo(a.dataType()));
     }
 
     public static INDArray eq(INDArray a, double b) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return a.eq(b).castTo(a.dataType());
+        return HostArrays.emptyOr(a, () -> a.eq(b).castTo(a.dataType()));
     }
 
     public static INDArray ne(INDArray a, double b) {
-        if (a.isEmpty()) {
-            return HostArrays.empty(a.shape(), a.dataType());
-        }
-        return a.neq(b).castTo(a.dataType());
+        return HostArrays.emptyOr(a, () -> a.neq(b).castTo(a.dataType()));
     }
 
     /**
@@ -249,7 +207,10 @@ public final class Pointwise {
      */
     public static INDArray where(INDArray cond, INDArray a, INDArray b) {
         if (a == null || b == null) {
-            return a == null && b == null ? null : where(cond, a == null ? zerosLike(b) : a, b == null ? zerosLike(a) : b);
+            if (NoGradient.rule(Combination.SELECTION, false, cond == null, a == null, b == null) == Rule.NO_GRADIENT) {
+                return null;
+            }
+            return where(cond, a == null ? zerosLike(b) : a, b == null ? zerosLike(a) : b); // MISSING_AS_ZERO
         }
         long[] shape = Broadcasting.broadcastShape(Broadcasting.broadcastShape(cond.shape(), a.shape()), b.shape());
         if (Arrays.stream(shape).anyMatch(size -> size == 0)) {
@@ -260,14 +221,14 @@ public final class Pointwise {
     }
 
     public static INDArray where(INDArray cond, INDArray a, double b) {
-        if (a == null) {
+        if (a == null && NoGradient.rule(Combination.SELECTION, true, false, true, false) == Rule.NO_GRADIENT) {
             return null;
         }
         return where(cond, a, Nd4j.scalar(a.dataType(), b));
     }
 
     public static INDArray where(INDArray cond, double a, INDArray b) {
-        if (b == null) {
+        if (b == null && NoGradient.rule(Combination.SELECTION, true, false, false, true) == Rule.NO_GRADIENT) {
             return null;
         }
         return where(cond, Nd4j.scalar(b.dataType(), a), b);

@@ -7,9 +7,13 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Applies a {@link Reduction} to an unreduced loss, and gives the gradient of the reduced value with respect
- * to the unreduced loss (the seed of every generated backward pass). MEAN over zero elements is NaN, as in
- * PyTorch; a weighted MEAN divides by the sum of the weights.
+ * Reductions, in two kinds: the loss's own {@link Reduction} ({@link #reduce}, and {@link #seed}, the gradient of
+ * the reduced value with respect to the unreduced loss that starts every generated backward pass), and the DSL's
+ * reduction ops over dims ({@code sum}, {@code mean}, {@code amax}, {@code logsumexp}, {@code norm}) with their
+ * gradients. MEAN over zero elements is NaN, as in PyTorch; a weighted MEAN divides by the sum of the weights; an
+ * empty input reduces as PyTorch reduces it.
+ *
+ * <p>Support code for generated losses (see the package documentation).
  */
 public final class Reductions {
     private Reductions() {
@@ -81,9 +85,9 @@ public final class Reductions {
             return Nd4j.scalar(a.dataType(), a.isEmpty() ? 0.0 : a.sumNumber().doubleValue());
         }
         if (a.isEmpty()) {
-            return emptyReduction(a, Shapes.normalize(a.rank(), dims), 0.0);
+            return emptyReduction(a, Shapes.wrapDims(a.rank(), dims), 0.0);
         }
-        return a.sum(Shapes.normalize(a.rank(), dims));
+        return a.sum(Shapes.wrapDims(a.rank(), dims));
     }
 
     /** Mean over {@code dims} (all dims when none are given). An empty input gives NaN, as in PyTorch. */
@@ -91,7 +95,7 @@ public final class Reductions {
         if (dims.length == 0) {
             return Nd4j.scalar(a.dataType(), a.isEmpty() ? Double.NaN : a.sumNumber().doubleValue() / a.length());
         }
-        int[] axes = Shapes.normalize(a.rank(), dims);
+        int[] axes = Shapes.wrapDims(a.rank(), dims);
         if (a.isEmpty()) {
             return emptyReduction(a, axes, Double.NaN);
         }
@@ -104,7 +108,7 @@ public final class Reductions {
 
     /** The largest value along {@code dim}, that dim dropped; NaN where the values along it hold a NaN, as PyTorch's amax. */
     public static INDArray amax(INDArray a, int dim) {
-        int axis = Shapes.normalize(a.rank(), dim);
+        int axis = Shapes.wrapDim(a.rank(), dim);
         if (a.isEmpty()) {
             return emptyReduction(a, new int[] {axis}, Double.NEGATIVE_INFINITY);
         }
@@ -115,7 +119,7 @@ public final class Reductions {
 
     /** {@code log(sum(exp(a), dim))}, stabilised by the max as PyTorch does (an infinite max counts as 0). */
     public static INDArray logsumexp(INDArray a, int dim) {
-        int axis = Shapes.normalize(a.rank(), dim);
+        int axis = Shapes.wrapDim(a.rank(), dim);
         if (a.isEmpty()) {
             return emptyReduction(a, new int[] {axis}, Double.NEGATIVE_INFINITY);
         }
@@ -139,7 +143,7 @@ public final class Reductions {
             Arrays.fill(kept, 1);
         }
         for (int d : dims) {
-            kept[Shapes.normalize(originalShape.length, d)] = 1;
+            kept[Shapes.wrapDim(originalShape.length, d)] = 1;
         }
         // ND4J cannot reshape an empty array
         return a.isEmpty() ? Nd4j.create(a.dataType(), kept) : a.reshape(kept);
@@ -162,7 +166,7 @@ public final class Reductions {
             }
         }
         for (int d : dims) {
-            count *= originalShape[Shapes.normalize(originalShape.length, d)];
+            count *= originalShape[Shapes.wrapDim(originalShape.length, d)];
         }
         INDArray spread = Broadcasting.expand(restoreReducedDims(g, originalShape, dims), originalShape);
         return spread.isEmpty() ? spread : spread.div(count);
@@ -170,7 +174,7 @@ public final class Reductions {
 
     /** The p-norm over {@code dim}, dropping it: {@code (sum |t|^p)^(1/p)}, as {@code torch.norm(t, p, dim)}. */
     public static INDArray norm(INDArray t, double p, int dim) {
-        int axis = Shapes.normalize(t.rank(), dim);
+        int axis = Shapes.wrapDim(t.rank(), dim);
         if (t.isEmpty()) {
             return emptyReduction(t, new int[] {axis}, 0.0);
         }
@@ -191,7 +195,7 @@ public final class Reductions {
         if (g == null) {
             return null;
         }
-        int axis = Shapes.normalize(t.rank(), dim);
+        int axis = Shapes.wrapDim(t.rank(), dim);
         if (t.isEmpty()) {
             return HostArrays.empty(t.shape(), t.dataType());
         }

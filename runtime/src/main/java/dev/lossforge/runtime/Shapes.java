@@ -3,7 +3,7 @@ package dev.lossforge.runtime;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Shapes and dims: negative dims counted from the end ({@link #normalize}), a dim dropped or kept as 1, shapes
+ * Shapes and dims: negative dims counted from the end ({@link #wrapDim}), a dim dropped or kept as 1, shapes
  * joined, and PyTorch's {@code unsqueeze} with its gradient.
  *
  * <p>Support code for generated losses (see the package documentation).
@@ -31,6 +31,7 @@ public final class Shapes {
         return g.reshape(dropDim(g.shape(), axis));
     }
 
+    /** {@code shape} without {@code axis}. */
     public static long[] dropDim(long[] shape, int axis) {
         long[] out = new long[shape.length - 1];
         for (int i = 0, j = 0; i < shape.length; i++) {
@@ -41,13 +42,18 @@ public final class Shapes {
         return out;
     }
 
+    /** {@code shape} with {@code axis} kept as size 1, as a reduction with keepdim gives it. */
     public static long[] keepDim(long[] shape, int axis) {
         long[] out = shape.clone();
         out[axis] = 1;
         return out;
     }
 
-    public static int normalize(int rank, int dim) {
+    /**
+     * The axis in {@code [0, rank)} that {@code dim} names, a negative dim counting from the end (PyTorch's
+     * maybe_wrap_dim); an {@link IllegalArgumentException} when there is none.
+     */
+    public static int wrapDim(int rank, int dim) {
         int axis = dim < 0 ? dim + rank : dim;
         if (axis < 0 || axis >= rank) {
             throw new IllegalArgumentException("dim " + dim + " is out of range for rank " + rank);
@@ -55,10 +61,11 @@ public final class Shapes {
         return axis;
     }
 
-    static int[] normalize(int rank, int[] dims) {
+    /** {@link #wrapDim} of each dim. */
+    static int[] wrapDims(int rank, int[] dims) {
         int[] out = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {
-            out[i] = normalize(rank, dims[i]);
+            out[i] = wrapDim(rank, dims[i]);
         }
         return out;
     }

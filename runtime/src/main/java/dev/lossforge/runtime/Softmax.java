@@ -20,7 +20,7 @@ public final class Softmax {
      * exact for large logits (1e4 + log 2 would round).
      */
     public static INDArray logSoftmax(INDArray a, int dim) {
-        int axis = Shapes.normalize(a.rank(), dim);
+        int axis = Shapes.wrapDim(a.rank(), dim);
         if (a.isEmpty()) {
             return HostArrays.empty(a.shape(), a.dataType());
         }
@@ -45,7 +45,7 @@ public final class Softmax {
         if (g == null) {
             return null;
         }
-        int axis = Shapes.normalize(x.rank(), dim);
+        int axis = Shapes.wrapDim(x.rank(), dim);
         if (x.isEmpty()) {
             return HostArrays.empty(x.shape(), x.dataType());
         }
@@ -64,7 +64,7 @@ public final class Softmax {
      * arithmetic ({@code (x - max) - log(sum(exp(x - max)))}); on the CPU one read of t and no log-softmax written.
      */
     public static INDArray logSoftmaxPick(INDArray t, int dim, INDArray index, long ignoreIndex) {
-        int axis = Shapes.normalize(t.rank(), dim);
+        int axis = Shapes.wrapDim(t.rank(), dim);
         if (axis == t.rank() - 1 && t.rank() == index.rank() + 1) {
             long[] idx = IndexKernels.indexValues(index, t.size(axis), ignoreIndex);
             INDArray fast = RowKernels.logSoftmaxPick(t, idx, ignoreIndex);
@@ -83,7 +83,7 @@ public final class Softmax {
         if (g == null) {
             return null;
         }
-        int axis = Shapes.normalize(t.rank(), dim);
+        int axis = Shapes.wrapDim(t.rank(), dim);
         if (axis == t.rank() - 1 && t.rank() == index.rank() + 1 && !t.isEmpty()) {
             long[] idx = IndexKernels.indexValues(index, t.size(axis), ignoreIndex);
             INDArray fast = RowKernels.logSoftmaxPickBackward(g, t, idx, ignoreIndex, picked);

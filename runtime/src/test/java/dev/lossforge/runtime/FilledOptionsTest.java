@@ -36,6 +36,6 @@ class FilledOptionsTest {
         assertNotSame(shared, returned);
         returned.addi(1.0); // a caller may write what it gets back
         assertEquals(Nd4j.valueArrayOf(new long[] {3}, 0.5, DataType.FLOAT), Options.filled(new long[] {3}, 0.5, DataType.FLOAT));
-        assertNotSame(shared, Conversions.like(shared, shared));
+        assertNotSame(shared, Conversions.gradientLike(shared, shared));
     }
 }

@@ -531,7 +531,7 @@ public final class LossWriter {
         }
         body.code.addStatement("$T[] gradients = new $T[$L]", INDARRAY, INDARRAY, model.inputs().size());
         String gradient = body.ref(gradients.inputGradients().get(first.name()));
-        body.code.addStatement(gradients.mayBeNull() ? "gradients[0] = $T.like($T.orZeros($L, $L), inputs[0])" : "gradients[0] = $T.like($L, inputs[0])",
+        body.code.addStatement(gradients.mayBeNull() ? "gradients[0] = $T.gradientLike($T.orZeros($L, $L), inputs[0])" : "gradients[0] = $T.gradientLike($L, inputs[0])",
                 gradients.mayBeNull() ? new Object[] {CONVERSIONS, NO_GRADIENT, gradient, body.ref(first.node())} : new Object[] {CONVERSIONS, gradient});
         body.code.addStatement("return new $T($T.resultLike(value, inputs[0]), gradients)", LOSS_AND_GRADIENTS, CONVERSIONS);
         return declarationMethod("forwardAndFirstGradient")
@@ -759,8 +759,8 @@ public final class LossWriter {
         CodeBlock firstGradientOf() {
             Input first = model.inputs().get(0);
             String gradient = ref(gradients.inputGradients().get(first.name()));
-            return gradients.mayBeNull() ? CodeBlock.of("$T.like($T.orZeros($L, $L), inputs[0])", CONVERSIONS, NO_GRADIENT, gradient, ref(first.node()))
-                    : CodeBlock.of("$T.like($L, inputs[0])", CONVERSIONS, gradient);
+            return gradients.mayBeNull() ? CodeBlock.of("$T.gradientLike($T.orZeros($L, $L), inputs[0])", CONVERSIONS, NO_GRADIENT, gradient, ref(first.node()))
+                    : CodeBlock.of("$T.gradientLike($L, inputs[0])", CONVERSIONS, gradient);
         }
 
         void prologue() {
@@ -940,8 +940,8 @@ public final class LossWriter {
                     continue;
                 }
                 String gradient = ref(gradients.inputGradients().get(in.name()));
-                parts.add(gradients.mayBeNull() ? CodeBlock.of("$T.like($T.orZeros($L, $L), inputs[$L])", CONVERSIONS, NO_GRADIENT, gradient, ref(in.node()), i)
-                        : CodeBlock.of("$T.like($L, inputs[$L])", CONVERSIONS, gradient, i));
+                parts.add(gradients.mayBeNull() ? CodeBlock.of("$T.gradientLike($T.orZeros($L, $L), inputs[$L])", CONVERSIONS, NO_GRADIENT, gradient, ref(in.node()), i)
+                        : CodeBlock.of("$T.gradientLike($L, inputs[$L])", CONVERSIONS, gradient, i));
             }
             return CodeBlock.of("new $T[] {$L}", INDARRAY, CodeBlock.join(parts, ", "));
         }

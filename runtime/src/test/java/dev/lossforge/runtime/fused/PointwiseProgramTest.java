@@ -1,6 +1,7 @@
 package dev.lossforge.runtime.fused;
 
 import static dev.lossforge.runtime.fused.PointwiseOp.*;
+import static dev.lossforge.runtime.fused.PointwiseProgram.NO_GRADIENT_NAME;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -36,8 +37,8 @@ class PointwiseProgramTest {
             .step("xy", MUL, "x", "y")
             .choose("value", "flag", "xy", "x")
             .step("gy", MUL, "g", "x")
-            .choose("gradXy", "flag", "g", "none")
-            .choose("gradX0", "flag", "none", "g")
+            .choose("gradXy", "flag", "g", NO_GRADIENT_NAME)
+            .choose("gradX0", "flag", NO_GRADIENT_NAME, "g")
             .step("gx1", MUL, "gradXy", "y")
             .step("gradX", ADD, "gx1", "gradX0")
             .step("gradY", MUL, "gradXy", "x")
@@ -134,7 +135,7 @@ class PointwiseProgramTest {
     }
 
     @Test
-    void chooseRunsTheBranchTakenAndNoGradientFollowsKernelsRules() {
+    void chooseRunsTheBranchTakenAndNoGradientFollowsTheKernelsRules() {
         INDArray x = random(9, 5, 7);
         INDArray y = random(10, 5, 7);
         LossAndGradients on = CHOOSE.forwardBackward(Reduction.NONE, Nd4j.ones(DataType.FLOAT, 5, 7), x, y, true);
@@ -144,7 +145,7 @@ class PointwiseProgramTest {
         LossAndGradients off = CHOOSE.forwardBackward(Reduction.NONE, Nd4j.ones(DataType.FLOAT, 5, 7), x, y, false);
         assertEquals(x, off.loss());
         assertEquals(Nd4j.ones(DataType.FLOAT, 5, 7), off.gradients()[0]);
-        assertNull(off.gradients()[1], "no path gave y a gradient: null, as Kernels' \"no gradient\"");
+        assertNull(off.gradients()[1], "no path gave y a gradient: null, the kernels' \"no gradient\"");
     }
 
     @Test
@@ -161,7 +162,7 @@ class PointwiseProgramTest {
     }
 
     /**
-     * Every op against its Kernels twin, on ordinary and special values (NaN, infinities, zeros, extremes); an op
+     * Every op against its array-kernel twin, on ordinary and special values (NaN, infinities, zeros, extremes); an op
      * without a check here fails the test. (OpSpecialValuesTest checks both against PyTorch.)
      */
     @Test
