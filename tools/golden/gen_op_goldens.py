@@ -6,7 +6,7 @@ Run with Debian's PyTorch 1.13 (the default `python3` may lack torch):
     /usr/bin/python3 tools/golden/gen_op_goldens.py
 
 Writes processor/src/test/resources/golden/ops.json, read by OpSpecialValuesTest. For every op of
-processor/src/main/java/dev/lossforge/processor/ir/Op.java whose emission template calls a `Kernels`
+processor/src/main/java/dev/lossforge/processor/ir/Op.java whose emission template calls a runtime kernel
 method, the file holds cases: the Java method's name and its arguments in call order (tensors, numbers,
 shapes, dims), and what PyTorch's own op gives for them in float64 and float32. Tensor arguments are
 NaN, +Inf, -Inf, -0.0, 0.0 and ordinary values (every pair of them for binary ops), and empty arrays.
@@ -135,7 +135,7 @@ OPS = {}
 
 
 def case(op, cid, method, twin, args, fn):
-    """A case of op: Kernels.<method>(args) must equal fn(*torch args), PyTorch's twin."""
+    """A case of op: its template's <Class>.<method>(args) must equal fn(*torch args), PyTorch's twin."""
     out = {}
     for name, dtype in (("float64", F64), ("float32", F32)):
         r = fn(*[a.torch_value(dtype) for a in args])

@@ -7,9 +7,11 @@ import dev.lossforge.LossBuilder;
 import dev.lossforge.LossFunction;
 import dev.lossforge.LossSignature;
 import dev.lossforge.Reduction;
+import dev.lossforge.runtime.Broadcasting;
 import dev.lossforge.runtime.Checks;
-import dev.lossforge.runtime.Kernels;
+import dev.lossforge.runtime.Conversions;
 import dev.lossforge.runtime.Options;
+import dev.lossforge.runtime.Pointwise;
 import dev.lossforge.runtime.Reductions;
 import dev.lossforge.runtime.ShapeBinder;
 import dev.lossforge.runtime.fused.PointwiseProgram;
@@ -103,17 +105,17 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             LossAndGradients fused = PROGRAM.evaluate(reduction, null, true, null, input, target);
             if (fused != null) {
                 INDArray value = fused.loss();
-                return Checks.resultLike(value, inputs[0]);
+                return Conversions.resultLike(value, inputs[0]);
             }
         }
         // input.mul(target)
-        INDArray mul = Kernels.mul(input, target);
+        INDArray mul = Broadcasting.mul(input, target);
         // input.mul(target).neg()
-        INDArray neg = Kernels.neg(mul);
+        INDArray neg = Pointwise.neg(mul);
         // softplus(input.mul(target).neg())
-        INDArray softplus = Kernels.softplus(neg);
+        INDArray softplus = Pointwise.softplus(neg);
         INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        return Checks.resultLike(value, inputs[0]);
+        return Conversions.resultLike(value, inputs[0]);
     }
 
     @Override
@@ -127,32 +129,32 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             if (fused != null) {
                 INDArray gradInput = fused.gradients()[0];
                 INDArray gradTarget = fused.gradients()[1];
-                return new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])};
+                return new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])};
             }
         }
         // input.mul(target)
-        INDArray mul = Kernels.mul(input, target);
+        INDArray mul = Broadcasting.mul(input, target);
         // input.mul(target).neg()
-        INDArray neg = Kernels.neg(mul);
+        INDArray neg = Pointwise.neg(mul);
         // softplus(input.mul(target).neg())
-        INDArray softplus = Kernels.softplus(neg);
+        INDArray softplus = Pointwise.softplus(neg);
         // the gradient of the reduced loss with respect to the unreduced loss
         INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
         // gt(neg, 20.0)
-        INDArray gt = Kernels.gt(neg, 20.0);
+        INDArray gt = Pointwise.gt(neg, 20.0);
         // sigmoid(neg)
-        INDArray sigmoid = Kernels.sigmoid(neg);
+        INDArray sigmoid = Pointwise.sigmoid(neg);
         // mul(gradLoss, sigmoid)
-        INDArray mul_ = Kernels.mul(gradLoss, sigmoid);
+        INDArray mul_ = Broadcasting.mul(gradLoss, sigmoid);
         // d loss / d input.mul(target).neg()
-        INDArray gradNeg = Kernels.where(gt, gradLoss, mul_);
+        INDArray gradNeg = Pointwise.where(gt, gradLoss, mul_);
         // d loss / d input.mul(target)
-        INDArray gradMul = Kernels.neg(gradNeg);
+        INDArray gradMul = Pointwise.neg(gradNeg);
         // d loss / d input
-        INDArray gradInput = Kernels.mul(gradMul, target);
+        INDArray gradInput = Broadcasting.mul(gradMul, target);
         // d loss / d target
-        INDArray gradTarget = Kernels.mul(gradMul, input);
-        return new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])};
+        INDArray gradTarget = Broadcasting.mul(gradMul, input);
+        return new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])};
     }
 
     /**
@@ -170,33 +172,33 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
                 INDArray value = fused.loss();
                 INDArray gradInput = fused.gradients()[0];
                 INDArray gradTarget = fused.gradients()[1];
-                return new LossAndGradients(Checks.resultLike(value, inputs[0]), new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])});
+                return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])});
             }
         }
         // input.mul(target)
-        INDArray mul = Kernels.mul(input, target);
+        INDArray mul = Broadcasting.mul(input, target);
         // input.mul(target).neg()
-        INDArray neg = Kernels.neg(mul);
+        INDArray neg = Pointwise.neg(mul);
         // softplus(input.mul(target).neg())
-        INDArray softplus = Kernels.softplus(neg);
+        INDArray softplus = Pointwise.softplus(neg);
         // the gradient of the reduced loss with respect to the unreduced loss
         INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
         // gt(neg, 20.0)
-        INDArray gt = Kernels.gt(neg, 20.0);
+        INDArray gt = Pointwise.gt(neg, 20.0);
         // sigmoid(neg)
-        INDArray sigmoid = Kernels.sigmoid(neg);
+        INDArray sigmoid = Pointwise.sigmoid(neg);
         // mul(gradLoss, sigmoid)
-        INDArray mul_ = Kernels.mul(gradLoss, sigmoid);
+        INDArray mul_ = Broadcasting.mul(gradLoss, sigmoid);
         // d loss / d input.mul(target).neg()
-        INDArray gradNeg = Kernels.where(gt, gradLoss, mul_);
+        INDArray gradNeg = Pointwise.where(gt, gradLoss, mul_);
         // d loss / d input.mul(target)
-        INDArray gradMul = Kernels.neg(gradNeg);
+        INDArray gradMul = Pointwise.neg(gradNeg);
         // d loss / d input
-        INDArray gradInput = Kernels.mul(gradMul, target);
+        INDArray gradInput = Broadcasting.mul(gradMul, target);
         // d loss / d target
-        INDArray gradTarget = Kernels.mul(gradMul, input);
+        INDArray gradTarget = Broadcasting.mul(gradMul, input);
         INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        return new LossAndGradients(Checks.resultLike(value, inputs[0]), new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])});
+        return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])});
     }
 
     /**
@@ -213,33 +215,33 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             if (fused != null) {
                 INDArray value = fused.loss();
                 INDArray gradInput = fused.gradients()[0];
-                return new LossAndGradients(Checks.resultLike(value, inputs[0]), new INDArray[] {Checks.like(gradInput, inputs[0]), null});
+                return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), null});
             }
         }
         // input.mul(target)
-        INDArray mul = Kernels.mul(input, target);
+        INDArray mul = Broadcasting.mul(input, target);
         // input.mul(target).neg()
-        INDArray neg = Kernels.neg(mul);
+        INDArray neg = Pointwise.neg(mul);
         // softplus(input.mul(target).neg())
-        INDArray softplus = Kernels.softplus(neg);
+        INDArray softplus = Pointwise.softplus(neg);
         // the gradient of the reduced loss with respect to the unreduced loss
         INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
         // gt(neg, 20.0)
-        INDArray gt = Kernels.gt(neg, 20.0);
+        INDArray gt = Pointwise.gt(neg, 20.0);
         // sigmoid(neg)
-        INDArray sigmoid = Kernels.sigmoid(neg);
+        INDArray sigmoid = Pointwise.sigmoid(neg);
         // mul(gradLoss, sigmoid)
-        INDArray mul_ = Kernels.mul(gradLoss, sigmoid);
+        INDArray mul_ = Broadcasting.mul(gradLoss, sigmoid);
         // d loss / d input.mul(target).neg()
-        INDArray gradNeg = Kernels.where(gt, gradLoss, mul_);
+        INDArray gradNeg = Pointwise.where(gt, gradLoss, mul_);
         // d loss / d input.mul(target)
-        INDArray gradMul = Kernels.neg(gradNeg);
+        INDArray gradMul = Pointwise.neg(gradNeg);
         // d loss / d input
-        INDArray gradInput = Kernels.mul(gradMul, target);
+        INDArray gradInput = Broadcasting.mul(gradMul, target);
         INDArray value = Reductions.reduce(reduction, softplus, null, input);
         INDArray[] gradients = new INDArray[2];
-        gradients[0] = Checks.like(gradInput, inputs[0]);
-        return new LossAndGradients(Checks.resultLike(value, inputs[0]), gradients);
+        gradients[0] = Conversions.gradientLike(gradInput, inputs[0]);
+        return new LossAndGradients(Conversions.resultLike(value, inputs[0]), gradients);
     }
 
     /**
@@ -255,7 +257,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, false, new boolean[] {true, false}, input, target);
             if (fused != null) {
                 INDArray gradInput = fused.gradients()[0];
-                return Checks.like(gradInput, inputs[0]);
+                return Conversions.gradientLike(gradInput, inputs[0]);
             }
         }
         return forwardAndFirstGradient(gradOutput, inputs).gradients()[0];
@@ -272,8 +274,8 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             .bind("target", inputs[1], TARGET_SHAPE);
         dims.finish();
         return new INDArray[] {
-                    Checks.cast(inputs[0], dtype),
-                    Checks.cast(inputs[1], dtype)};
+                    Conversions.cast(inputs[0], dtype),
+                    Conversions.cast(inputs[1], dtype)};
     }
 
     @Override

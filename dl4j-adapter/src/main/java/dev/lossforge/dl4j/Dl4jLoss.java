@@ -334,7 +334,7 @@ public final class Dl4jLoss implements ILossFunction {
                     value = Double.NaN;
                     boolean batchMean = loss.reduction() == Reduction.BATCHMEAN;
                     INDArray first = (batchMean ? sumLoss : loss).firstGradient(
-                            dev.lossforge.runtime.Checks.filled(batchMean ? scale / p.minibatch : scale, p.inputs[0].dataType()), p.inputs);
+                            dev.lossforge.runtime.Options.filled(batchMean ? scale / p.minibatch : scale, p.inputs[0].dataType()), p.inputs);
                     dOutput = layout.join(new INDArray[] {first}, p.rows, columns);
                 } else {
                     LossAndGradients lg = reduce(p.inputs, p.minibatch, wantGradient, scale);
@@ -380,7 +380,7 @@ public final class Dl4jLoss implements ILossFunction {
             return new LossAndGradients(f.forward(inputs), null);
         }
         // a shared scalar (one per dtype and value): no allocation per step
-        INDArray seed = dev.lossforge.runtime.Checks.filled(gradScale, inputs[0].dataType());
+        INDArray seed = dev.lossforge.runtime.Options.filled(gradScale, inputs[0].dataType());
         // the output is the first input for two-input losses: the other gradients are not needed
         return layout.outputIsFirstInput() ? f.forwardAndFirstGradient(seed, inputs) : f.forwardBackward(seed, inputs);
     }

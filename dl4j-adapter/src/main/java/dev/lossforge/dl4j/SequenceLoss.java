@@ -4,7 +4,7 @@ import dev.lossforge.LossAndGradients;
 import dev.lossforge.LossFunction;
 import dev.lossforge.LossSignature;
 import dev.lossforge.Reduction;
-import dev.lossforge.runtime.Checks;
+import dev.lossforge.runtime.Options;
 import java.util.Arrays;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -71,7 +71,7 @@ final class SequenceLoss {
         if (gradientScale == null) {
             return new Result(loss.forward(inputs).getDouble(0), null);
         }
-        LossAndGradients lg = loss.forwardAndFirstGradient(Checks.filled(gradientScale, output.dataType()), inputs);
+        LossAndGradients lg = loss.forwardAndFirstGradient(Options.filled(gradientScale, output.dataType()), inputs);
         INDArray dOutput = ctc ? lg.gradients()[0].permute(1, 2, 0).dup('c') : lg.gradients()[0];
         INDArray gradient = activation.backprop(input.dup(), dOutput.castTo(input.dataType())).getFirst();
         return new Result(lg.loss().getDouble(0), gradient);

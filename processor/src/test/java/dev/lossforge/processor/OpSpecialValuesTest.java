@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.lossforge.Reduction;
 import dev.lossforge.processor.ir.Op;
-import dev.lossforge.runtime.Kernels;
+import dev.lossforge.runtime.Checks;
 import dev.lossforge.runtime.fused.PointwiseOp;
 import dev.lossforge.runtime.fused.PointwiseProgram;
 import java.io.IOException;
@@ -34,16 +34,16 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 /**
  * The audit of every runtime kernel of the op table against PyTorch 1.13 on NaN, +Inf, -Inf, -0.0, ordinary values
  * and empty arrays ({@code tools/golden/gen_op_goldens.py} wrote the goldens): each op on the general path
- * ({@code Kernels}) in float64, float32 and float16 (computed in float32, as generated code computes it), and, for a pointwise op, on the fused path (a one-step
+ * (the runtime kernel its template calls) in float64, float32 and float16 (computed in float32, as generated code computes it), and, for a pointwise op, on the fused path (a one-step
  * {@link PointwiseProgram}) in float32. NaN must be NaN and infinities the same infinity where PyTorch gives
  * them; finite values agree to the dtype's precision. Zeros compare equal whatever their sign: no loss depends
  * on the sign of a zero, and where a division would, the infinities it gives are compared.
  *
- * <p>Driven by the op table: an op whose emission template calls {@code Kernels} and has no golden case, or a
+ * <p>Driven by the op table: an op whose emission template calls a runtime kernel and has no golden case, or a
  * fused op no case reaches, fails {@link #everyKernelOfTheOpTableIsAudited}.
  */
 class OpSpecialValuesTest {
-    private static final Pattern KERNEL_CALL = Pattern.compile("Kernels\\.(\\w+)\\((.*)\\)$");
+    private static final Pattern KERNEL_CALL = Pattern.compile("([A-Z]\\w*)\\.(\\w+)\\((.*)\\)$");
     private static final JsonNode OPS = load().get("ops");
 
     private static JsonNode load() {
@@ -56,7 +56,7 @@ class OpSpecialValuesTest {
 
     /** The ops whose generated code calls a kernel of the runtime. */
     private static List<Op> kernelOps() {
-        return Arrays.stream(Op.values()).filter(op -> op.emitTemplate() != null && op.emitTemplate().startsWith("Kernels.")).toList();
+        return Arrays.stream(Op.values()).filter(op -> op.emitTemplate() != null && KERNEL_CALL.matcher(op.emitTemplate()).matches()).toList();
     }
 
     @Test
@@ -65,11 +65,11 @@ class OpSpecialValuesTest {
         for (Op op : kernelOps()) {
             JsonNode cases = OPS.get(op.name());
             Matcher call = KERNEL_CALL.matcher(op.emitTemplate());
-            assertTrue(call.matches(), op + "'s template is one Kernels call: " + op.emitTemplate());
+            assertTrue(call.matches(), op + "'s template is one runtime call: " + op.emitTemplate());
             boolean special = false;
             boolean empty = false;
             for (JsonNode c : cases == null ? List.<JsonNode>of() : iterable(cases)) {
-                assertEquals(call.group(1), c.get("method").asText(), op + "/" + c.get("id").asText() + " calls the op's kernel");
+                assertEquals(call.group(2), c.get("method").asText(), op + "/" + c.get("id").asText() + " calls the op's kernel");
                 empty |= c.get("id").asText().startsWith("empty");
                 special |= !c.get("id").asText().startsWith("empty");
             }
@@ -90,9 +90,9 @@ class OpSpecialValuesTest {
         for (Op op : kernelOps()) {
             for (JsonNode c : iterable(OPS.get(op.name()))) {
                 for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT, DataType.HALF}) {
-                    String name = op + "/" + c.get("id").asText() + " Kernels " + type;
+                    String name = op + "/" + c.get("id").asText() + " general " + type;
                     tests.add(DynamicTest.dynamicTest(name, () -> {
-                        INDArray actual = invoke(c, type);
+                        INDArray actual = invoke(op, c, type);
                         assertNotNull(actual, name);
                         assertEquals(expectedType(c, type), actual.dataType(), name + ": dtype");
                         assertMatches(name, expected(c, type), actual, tolerance(type));
@@ -153,7 +153,14 @@ class OpSpecialValuesTest {
 
     // ---------------------------------------------------------------- running a case
 
-    private static INDArray invoke(JsonNode c, DataType type) throws ReflectiveOperationException {
+    /** The runtime class the op's template calls ({@code Pointwise} in {@code Pointwise.abs($0)}). */
+    private static Class<?> kernelClass(Op op) throws ClassNotFoundException {
+        Matcher call = KERNEL_CALL.matcher(op.emitTemplate());
+        assertTrue(call.matches(), op + "'s template is one runtime call: " + op.emitTemplate());
+        return Class.forName("dev.lossforge.runtime." + call.group(1));
+    }
+
+    private static INDArray invoke(Op op, JsonNode c, DataType type) throws ReflectiveOperationException {
         List<Class<?>> types = new ArrayList<>();
         List<Object> values = new ArrayList<>();
         for (JsonNode a : iterable(c.get("args"))) {
@@ -193,7 +200,7 @@ class OpSpecialValuesTest {
                 default -> throw new IllegalStateException("unknown argument kind " + a);
             }
         }
-        Method kernel = Kernels.class.getMethod(c.get("method").asText(), types.toArray(new Class<?>[0]));
+        Method kernel = kernelClass(op).getMethod(c.get("method").asText(), types.toArray(new Class<?>[0]));
         try {
             INDArray result = (INDArray) kernel.invoke(null, values.toArray());
             return type == DataType.HALF && result.dataType() == DataType.FLOAT ? result.castTo(DataType.HALF) : result;
@@ -244,7 +251,7 @@ class OpSpecialValuesTest {
     private static List<String> templateArguments(Op op) {
         Matcher call = KERNEL_CALL.matcher(op.emitTemplate());
         assertTrue(call.matches());
-        return List.of(call.group(2).split(", "));
+        return List.of(call.group(3).split(", "));
     }
 
     /** Whether the fused path applies: every argument a tensor or a number, the tensors non-empty and of one shape. */

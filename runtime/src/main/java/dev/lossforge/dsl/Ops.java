@@ -1,6 +1,12 @@
 package dev.lossforge.dsl;
 
-import dev.lossforge.runtime.Kernels;
+import dev.lossforge.runtime.Broadcasting;
+import dev.lossforge.runtime.IndexKernels;
+import dev.lossforge.runtime.Pointwise;
+import dev.lossforge.runtime.Reductions;
+import dev.lossforge.runtime.Shapes;
+import dev.lossforge.runtime.Softmax;
+import dev.lossforge.runtime.TorchPrimitives;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -18,83 +24,83 @@ public final class Ops {
         return Tensor.of(Nd4j.scalar(DataType.DOUBLE, value));
     }
 
-    public static Tensor exp(Tensor t) { return Tensor.of(Kernels.exp(t.value())); }
+    public static Tensor exp(Tensor t) { return Tensor.of(Pointwise.exp(t.value())); }
 
-    public static Tensor log(Tensor t) { return Tensor.of(Kernels.log(t.value())); }
+    public static Tensor log(Tensor t) { return Tensor.of(Pointwise.log(t.value())); }
 
-    public static Tensor log1p(Tensor t) { return Tensor.of(Kernels.log1p(t.value())); }
+    public static Tensor log1p(Tensor t) { return Tensor.of(Pointwise.log1p(t.value())); }
 
-    public static Tensor sqrt(Tensor t) { return Tensor.of(Kernels.sqrt(t.value())); }
+    public static Tensor sqrt(Tensor t) { return Tensor.of(Pointwise.sqrt(t.value())); }
 
-    public static Tensor square(Tensor t) { return Tensor.of(Kernels.square(t.value())); }
+    public static Tensor square(Tensor t) { return Tensor.of(Pointwise.square(t.value())); }
 
-    public static Tensor abs(Tensor t) { return Tensor.of(Kernels.abs(t.value())); }
+    public static Tensor abs(Tensor t) { return Tensor.of(Pointwise.abs(t.value())); }
 
     /** {@code arctan(t)}. */
-    public static Tensor atan(Tensor t) { return Tensor.of(Kernels.atan(t.value())); }
+    public static Tensor atan(Tensor t) { return Tensor.of(Pointwise.atan(t.value())); }
 
     /** {@code t} itself, with no gradient through it: PyTorch's {@code detach}, a value computed under no_grad. */
     public static Tensor detach(Tensor t) { return t; }
 
-    public static Tensor sigmoid(Tensor t) { return Tensor.of(Kernels.sigmoid(t.value())); }
+    public static Tensor sigmoid(Tensor t) { return Tensor.of(Pointwise.sigmoid(t.value())); }
 
     /** {@code log(sigmoid(t))}, computed stably. */
-    public static Tensor logSigmoid(Tensor t) { return Tensor.of(Kernels.logSigmoid(t.value())); }
+    public static Tensor logSigmoid(Tensor t) { return Tensor.of(Pointwise.logSigmoid(t.value())); }
 
-    public static Tensor softplus(Tensor t) { return Tensor.of(Kernels.softplus(t.value())); }
+    public static Tensor softplus(Tensor t) { return Tensor.of(Pointwise.softplus(t.value())); }
 
-    public static Tensor relu(Tensor t) { return Tensor.of(Kernels.relu(t.value())); }
+    public static Tensor relu(Tensor t) { return Tensor.of(Pointwise.relu(t.value())); }
 
-    public static Tensor clamp(Tensor t, double lo, double hi) { return Tensor.of(Kernels.clamp(t.value(), lo, hi)); }
+    public static Tensor clamp(Tensor t, double lo, double hi) { return Tensor.of(Pointwise.clamp(t.value(), lo, hi)); }
 
-    public static Tensor clampMin(Tensor t, double lo) { return Tensor.of(Kernels.clampMin(t.value(), lo)); }
+    public static Tensor clampMin(Tensor t, double lo) { return Tensor.of(Pointwise.clampMin(t.value(), lo)); }
 
-    public static Tensor clampMax(Tensor t, double hi) { return Tensor.of(Kernels.clampMax(t.value(), hi)); }
+    public static Tensor clampMax(Tensor t, double hi) { return Tensor.of(Pointwise.clampMax(t.value(), hi)); }
 
-    public static Tensor maximum(Tensor a, Tensor b) { return Tensor.of(Kernels.maximum(a.value(), b.value())); }
+    public static Tensor maximum(Tensor a, Tensor b) { return Tensor.of(Broadcasting.maximum(a.value(), b.value())); }
 
-    public static Tensor minimum(Tensor a, Tensor b) { return Tensor.of(Kernels.minimum(a.value(), b.value())); }
+    public static Tensor minimum(Tensor a, Tensor b) { return Tensor.of(Broadcasting.minimum(a.value(), b.value())); }
 
-    public static Tensor gt(Tensor a, Tensor b) { return Tensor.of(Kernels.gt(a.value(), b.value())); }
+    public static Tensor gt(Tensor a, Tensor b) { return Tensor.of(Pointwise.gt(a.value(), b.value())); }
 
-    public static Tensor gt(Tensor a, double b) { return Tensor.of(Kernels.gt(a.value(), b)); }
+    public static Tensor gt(Tensor a, double b) { return Tensor.of(Pointwise.gt(a.value(), b)); }
 
-    public static Tensor ge(Tensor a, Tensor b) { return Tensor.of(Kernels.ge(a.value(), b.value())); }
+    public static Tensor ge(Tensor a, Tensor b) { return Tensor.of(Pointwise.ge(a.value(), b.value())); }
 
-    public static Tensor ge(Tensor a, double b) { return Tensor.of(Kernels.ge(a.value(), b)); }
+    public static Tensor ge(Tensor a, double b) { return Tensor.of(Pointwise.ge(a.value(), b)); }
 
-    public static Tensor lt(Tensor a, Tensor b) { return Tensor.of(Kernels.lt(a.value(), b.value())); }
+    public static Tensor lt(Tensor a, Tensor b) { return Tensor.of(Pointwise.lt(a.value(), b.value())); }
 
-    public static Tensor lt(Tensor a, double b) { return Tensor.of(Kernels.lt(a.value(), b)); }
+    public static Tensor lt(Tensor a, double b) { return Tensor.of(Pointwise.lt(a.value(), b)); }
 
-    public static Tensor le(Tensor a, Tensor b) { return Tensor.of(Kernels.le(a.value(), b.value())); }
+    public static Tensor le(Tensor a, Tensor b) { return Tensor.of(Pointwise.le(a.value(), b.value())); }
 
-    public static Tensor le(Tensor a, double b) { return Tensor.of(Kernels.le(a.value(), b)); }
+    public static Tensor le(Tensor a, double b) { return Tensor.of(Pointwise.le(a.value(), b)); }
 
-    public static Tensor eq(Tensor a, Tensor b) { return Tensor.of(Kernels.eq(a.value(), b.value())); }
+    public static Tensor eq(Tensor a, Tensor b) { return Tensor.of(Pointwise.eq(a.value(), b.value())); }
 
-    public static Tensor eq(Tensor a, double b) { return Tensor.of(Kernels.eq(a.value(), b)); }
+    public static Tensor eq(Tensor a, double b) { return Tensor.of(Pointwise.eq(a.value(), b)); }
 
-    public static Tensor ne(Tensor a, Tensor b) { return Tensor.of(Kernels.ne(a.value(), b.value())); }
+    public static Tensor ne(Tensor a, Tensor b) { return Tensor.of(Pointwise.ne(a.value(), b.value())); }
 
-    public static Tensor ne(Tensor a, double b) { return Tensor.of(Kernels.ne(a.value(), b)); }
+    public static Tensor ne(Tensor a, double b) { return Tensor.of(Pointwise.ne(a.value(), b)); }
 
     /** {@code cond ? a : b}, elementwise; a true selection (the branch not taken cannot leak NaN). */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
-        return Tensor.of(Kernels.where(cond.value(), a.value(), b.value()));
+        return Tensor.of(Pointwise.where(cond.value(), a.value(), b.value()));
     }
 
     /** Sum over {@code dims}, dropping them; over everything when no dim is given. */
-    public static Tensor sum(Tensor t, int... dims) { return Tensor.of(Kernels.sum(t.value(), dims)); }
+    public static Tensor sum(Tensor t, int... dims) { return Tensor.of(Reductions.sum(t.value(), dims)); }
 
     /** Mean over {@code dims}, dropping them; over everything when no dim is given. */
-    public static Tensor mean(Tensor t, int... dims) { return Tensor.of(Kernels.mean(t.value(), dims)); }
+    public static Tensor mean(Tensor t, int... dims) { return Tensor.of(Reductions.mean(t.value(), dims)); }
 
-    public static Tensor logsumexp(Tensor t, int dim) { return Tensor.of(Kernels.logsumexp(t.value(), dim)); }
+    public static Tensor logsumexp(Tensor t, int dim) { return Tensor.of(Reductions.logsumexp(t.value(), dim)); }
 
-    public static Tensor logSoftmax(Tensor t, int dim) { return Tensor.of(Kernels.logSoftmax(t.value(), dim)); }
+    public static Tensor logSoftmax(Tensor t, int dim) { return Tensor.of(Softmax.logSoftmax(t.value(), dim)); }
 
-    public static Tensor softmax(Tensor t, int dim) { return Tensor.of(Kernels.softmax(t.value(), dim)); }
+    public static Tensor softmax(Tensor t, int dim) { return Tensor.of(Softmax.softmax(t.value(), dim)); }
 
     /**
      * For each position of {@code index}, the entry of {@code t} along {@code dim}; {@code index} has t's
@@ -102,22 +108,22 @@ public final class Ops {
      * {@code input[arange(N), target]}.
      */
     public static Tensor gather(Tensor t, int dim, Tensor index) {
-        return Tensor.of(Kernels.gather(t.value(), dim, index.value()));
+        return Tensor.of(IndexKernels.gather(t.value(), dim, index.value()));
     }
 
     /** {@link #gather(Tensor, int, Tensor)}, with 0 wherever the index equals {@code ignoreIndex}. */
     public static Tensor gather(Tensor t, int dim, Tensor index, long ignoreIndex) {
-        return Tensor.of(Kernels.gather(t.value(), dim, index.value(), ignoreIndex));
+        return Tensor.of(IndexKernels.gather(t.value(), dim, index.value(), ignoreIndex));
     }
 
     /** {@code weights[index]} for a 1-D {@code weights}: the result has index's shape. */
     public static Tensor take(Tensor weights, Tensor index) {
-        return Tensor.of(Kernels.take(weights.value(), index.value()));
+        return Tensor.of(IndexKernels.take(weights.value(), index.value()));
     }
 
     /** {@link #take(Tensor, Tensor)}, with 0 wherever the index equals {@code ignoreIndex}. */
     public static Tensor take(Tensor weights, Tensor index, long ignoreIndex) {
-        return Tensor.of(Kernels.take(weights.value(), index.value(), ignoreIndex));
+        return Tensor.of(IndexKernels.take(weights.value(), index.value(), ignoreIndex));
     }
 
     /**
@@ -126,18 +132,18 @@ public final class Ops {
      */
     public static Tensor ctcLoss(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths,
             long blank, boolean zeroInfinity) {
-        return Tensor.of(dev.lossforge.runtime.Kernels.ctc(logProbs.value(), targets.value(), inputLengths.value(),
+        return Tensor.of(dev.lossforge.runtime.TorchPrimitives.ctc(logProbs.value(), targets.value(), inputLengths.value(),
                 targetLengths.value(), blank, zeroInfinity));
     }
 
     /** MultiLabelMarginLoss's per-sample loss: targets are class indices padded with -1. */
     public static Tensor multiLabelMargin(Tensor input, Tensor target) {
-        return Tensor.of(Kernels.multiLabelMargin(input.value(), target.value()));
+        return Tensor.of(TorchPrimitives.multiLabelMargin(input.value(), target.value()));
     }
 
     /** Class indices or lengths as values, for arithmetic. */
     public static Tensor asValues(Tensor index) {
-        return Tensor.of(Kernels.asValues(index.value()));
+        return Tensor.of(IndexKernels.asValues(index.value()));
     }
 
     /**
@@ -150,52 +156,52 @@ public final class Ops {
 
     /** PyTorch's smooth L1 of {@code input - target}, a primitive with PyTorch's own gradient. */
     public static Tensor smoothL1(Tensor input, Tensor target, double beta) {
-        return Tensor.of(Kernels.smoothL1(input.value(), target.value(), beta));
+        return Tensor.of(TorchPrimitives.smoothL1(input.value(), target.value(), beta));
     }
 
     /** PyTorch's Huber loss of {@code input - target}, a primitive with PyTorch's own gradient. */
     public static Tensor huber(Tensor input, Tensor target, double delta) {
-        return Tensor.of(Kernels.huber(input.value(), target.value(), delta));
+        return Tensor.of(TorchPrimitives.huber(input.value(), target.value(), delta));
     }
 
     /** {@code t} scaled by the 1-D {@code weights} along {@code dim}: {@code t[n, c, ...] * weights[c]} for dim 1. */
     public static Tensor scaleAlong(Tensor t, int dim, Tensor weights) {
-        return Tensor.of(Kernels.scaleAlong(t.value(), dim, weights.value()));
+        return Tensor.of(IndexKernels.scaleAlong(t.value(), dim, weights.value()));
     }
 
     /** 1 where {@code index} picks the entry along {@code dim} of a tensor shaped like {@code like}, else 0. */
     public static Tensor pickMask(Tensor like, int dim, Tensor index) {
-        return Tensor.of(Kernels.pickMask(like.value(), dim, index.value()));
+        return Tensor.of(IndexKernels.pickMask(like.value(), dim, index.value()));
     }
 
     /** {@code t} with a size-1 dim inserted at {@code dim}, as PyTorch's unsqueeze. */
     /** {@code t[.., index, ..]} along {@code dim}, that dim dropped, as PyTorch's {@code select}: box coordinates. */
     public static Tensor select(Tensor t, int dim, long index) {
-        return Tensor.of(Kernels.select(t.value(), dim, index));
+        return Tensor.of(IndexKernels.select(t.value(), dim, index));
     }
 
     /** The largest value of {@code t} along {@code dim}, that dim dropped (PyTorch's {@code amax}). */
     public static Tensor amax(Tensor t, int dim) {
-        return Tensor.of(Kernels.amax(t.value(), dim));
+        return Tensor.of(Reductions.amax(t.value(), dim));
     }
 
     public static Tensor unsqueeze(Tensor t, int dim) {
-        return Tensor.of(Kernels.unsqueeze(t.value(), dim));
+        return Tensor.of(Shapes.unsqueeze(t.value(), dim));
     }
 
     /** The p-norm over {@code dim}, dropping it, as {@code torch.norm(t, p, dim)}. */
     public static Tensor norm(Tensor t, double p, int dim) {
-        return Tensor.of(Kernels.norm(t.value(), p, dim));
+        return Tensor.of(Reductions.norm(t.value(), p, dim));
     }
 
     /** {@code max(t, lo)} whose gradient passes through unchanged (PyTorch's clamp under {@code no_grad}). */
     public static Tensor clampMinStraightThrough(Tensor t, double lo) {
-        return Tensor.of(Kernels.clampMinStraightThrough(t.value(), lo));
+        return Tensor.of(Pointwise.clampMinStraightThrough(t.value(), lo));
     }
 
     /** GaussianNLLLoss's var aligned with {@code input} as PyTorch aligns it. */
     public static Tensor alignVariance(Tensor var, Tensor input) {
-        return Tensor.of(Kernels.alignVariance(var.value(), input.value()));
+        return Tensor.of(TorchPrimitives.alignVariance(var.value(), input.value()));
     }
 
     /**
@@ -212,6 +218,6 @@ public final class Ops {
      * {@code (x - t) / max(x(1-x), 1e-12)}, finite at x = 0 and 1.
      */
     public static Tensor binaryCrossEntropy(Tensor input, Tensor target) {
-        return Tensor.of(Kernels.binaryCrossEntropy(input.value(), target.value()));
+        return Tensor.of(TorchPrimitives.binaryCrossEntropy(input.value(), target.value()));
     }
 }

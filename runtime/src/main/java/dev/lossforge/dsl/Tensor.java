@@ -1,6 +1,7 @@
 package dev.lossforge.dsl;
 
-import dev.lossforge.runtime.Kernels;
+import dev.lossforge.runtime.Broadcasting;
+import dev.lossforge.runtime.Pointwise;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -39,43 +40,43 @@ public final class Tensor {
     }
 
     public Tensor add(Tensor other) {
-        return of(Kernels.add(value, other.value));
+        return of(Broadcasting.add(value, other.value));
     }
 
     public Tensor add(double other) {
-        return of(Kernels.add(value, other));
+        return of(Broadcasting.add(value, other));
     }
 
     public Tensor sub(Tensor other) {
-        return of(Kernels.sub(value, other.value));
+        return of(Broadcasting.sub(value, other.value));
     }
 
     public Tensor sub(double other) {
-        return of(Kernels.sub(value, other));
+        return of(Broadcasting.sub(value, other));
     }
 
     public Tensor mul(Tensor other) {
-        return of(Kernels.mul(value, other.value));
+        return of(Broadcasting.mul(value, other.value));
     }
 
     public Tensor mul(double other) {
-        return of(Kernels.mul(value, other));
+        return of(Broadcasting.mul(value, other));
     }
 
     public Tensor div(Tensor other) {
-        return of(Kernels.div(value, other.value));
+        return of(Broadcasting.div(value, other.value));
     }
 
     public Tensor div(double other) {
-        return of(Kernels.div(value, other));
+        return of(Broadcasting.div(value, other));
     }
 
     public Tensor neg() {
-        return of(Kernels.neg(value));
+        return of(Pointwise.neg(value));
     }
 
     public Tensor pow(double exponent) {
-        return of(Kernels.pow(value, exponent));
+        return of(Pointwise.pow(value, exponent));
     }
 
     @Override

@@ -64,7 +64,7 @@ public final class Ctc {
         for (int b = 0; b < p.batch; b++) {
             loss[b] = p.negLogLikelihood(b, p.logAlpha(b));
         }
-        return Kernels.fromDoubles(loss, p.batched ? new long[] {p.batch} : new long[0], logProbs.dataType());
+        return HostArrays.fromDoubles(loss, p.batched ? new long[] {p.batch} : new long[0], logProbs.dataType());
     }
 
     /**
@@ -96,7 +96,7 @@ public final class Ctc {
             }
             p.addGradient(b, alpha, nll, gradOut[b], grad);
         }
-        return Kernels.fromDoubles(grad, logProbs.shape(), logProbs.dataType());
+        return HostArrays.fromDoubles(grad, logProbs.shape(), logProbs.dataType());
     }
 
     // ---------------------------------------------------------------- the recursions

@@ -6,7 +6,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * ND4J arrays to Java arrays and back, without a native op when the array is already plain c-order: each
- * native op costs microseconds, which is what small losses ([32,10]) are made of.
+ * native op costs microseconds, which is what small losses ([32,10]) are made of. Also the array helpers the
+ * kernels share: empty results, results from Java arrays, and the Java-array size limit.
  */
 public final class HostArrays {
     private HostArrays() {
@@ -72,5 +73,38 @@ public final class HostArrays {
             out.data().asNioFloat().put(0, values);
         }
         return out;
+    }
+
+    /** ND4J refuses to compute on empty arrays; an elementwise op on an empty input gives an empty result. */
+    static INDArray empty(long[] shape, DataType type) {
+        return Nd4j.create(type, shape);
+    }
+
+    /** An empty result of a's shape and dtype when {@code a} is empty (ND4J refuses those), else {@code compute}'s. */
+    static INDArray emptyOr(INDArray a, java.util.function.Supplier<INDArray> compute) {
+        return a.isEmpty() ? empty(a.shape(), a.dataType()) : compute.get();
+    }
+
+    /**
+     * The kernels that copy an array into a Java array (selection, indices, smooth L1, Huber) hold at most
+     * 2^31 - 1 elements; beyond that they refuse with a clear error rather than overflow an int index. Kernels
+     * made of ND4J ops index with longs and have no such limit.
+     */
+    static void requireJavaArraySize(INDArray a) {
+        if (a.length() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("an array of " + a.length() + " elements is larger than this kernel supports"
+                    + " (2^31 - 8 elements, a Java array): split the batch");
+        }
+    }
+
+    /** An array of {@code type} and {@code shape} holding {@code values} in 'c' order. */
+    static INDArray fromDoubles(double[] values, long[] shape, DataType type) {
+        if (values.length == 0) {
+            return Nd4j.create(type, shape);
+        }
+        if (shape.length == 0) {
+            return Nd4j.scalar(type, values[0]);
+        }
+        return HostArrays.of(values, shape, type);
     }
 }

@@ -50,7 +50,7 @@ public final class MultiLabelMargin {
             }
             loss[n] = sum / r.classes;
         }
-        return Kernels.fromDoubles(loss, r.batched ? new long[] {r.rows} : new long[0], input.dataType());
+        return HostArrays.fromDoubles(loss, r.batched ? new long[] {r.rows} : new long[0], input.dataType());
     }
 
     /**
@@ -89,7 +89,7 @@ public final class MultiLabelMargin {
                 grad[(int) (row + i)] = count[i] / r.classes * gradOut[n];
             }
         }
-        return Kernels.fromDoubles(grad, input.shape(), input.dataType());
+        return HostArrays.fromDoubles(grad, input.shape(), input.dataType());
     }
 
     /** One validated call: the input as doubles and the targets as longs, both (rows, classes). */

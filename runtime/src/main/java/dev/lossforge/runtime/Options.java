@@ -2,10 +2,15 @@ package dev.lossforge.runtime;
 
 import dev.lossforge.Reduction;
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Converts untyped option values (from maps, JSON or PyTorch-style keyword names) for generated builders. */
+/**
+ * Option values: untyped values (from maps, JSON or PyTorch-style keyword names) converted for generated builders,
+ * and the shared arrays that stand for unset tensor options ({@link #filled}). Support code for generated losses
+ * (see the package documentation).
+ */
 public final class Options {
     private Options() {
     }
@@ -114,5 +119,45 @@ public final class Options {
     private static IllegalArgumentException wrongType(String loss, String option, String expected, Object value) {
         return new IllegalArgumentException(loss + ": option " + option + " must be " + expected + ", got "
                 + (value == null ? "null" : "'" + value + "' (" + value.getClass().getSimpleName() + ")"));
+    }
+
+    // ---------------------------------------------------------------- the values of unset tensor options
+
+    private static final int MAX_FILLED = 256;
+    private static final java.util.Map<java.util.List<Object>, INDArray> FILLED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Set<INDArray> SHARED =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+
+    /**
+     * A tensor of {@code shape} filled with {@code value}: an unset tensor option's value. One shared, read-only
+     * array per (dtype, shape, value), made outside any workspace (kernels never write their inputs, and a result
+     * that is one of these is copied on the way out, see {@link #unshared}): no allocation per call.
+     */
+    public static INDArray filled(long[] shape, double value, DataType dtype) {
+        java.util.List<Object> key = java.util.List.of(dtype, java.util.Arrays.toString(shape), value);
+        INDArray cached = FILLED.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        INDArray made;
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            made = shape.length == 0 ? Nd4j.scalar(dtype, value) : Nd4j.valueArrayOf(shape, value, dtype);
+        }
+        if (FILLED.size() >= MAX_FILLED) {
+            return made;
+        }
+        INDArray winner = FILLED.computeIfAbsent(key, k -> made);
+        SHARED.add(winner);
+        return winner;
+    }
+
+    /** A scalar option value: {@link #filled(long[], double, DataType)} of rank 0. */
+    public static INDArray filled(double value, DataType dtype) {
+        return filled(new long[0], value, dtype);
+    }
+
+    /** A copy when {@code a} is one of the shared option values (a loss that returns an unset option as it is). */
+    static INDArray unshared(INDArray a) {
+        return a != null && SHARED.contains(a) ? a.dup() : a;
     }
 }

@@ -19,23 +19,23 @@ class FilledOptionsTest {
         WorkspaceConfiguration conf = WorkspaceConfiguration.builder().initialSize(1 << 20).build();
         INDArray inside;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, "FilledOptionsTest")) {
-            inside = Checks.filled(new long[] {7}, 1.0, DataType.FLOAT);
+            inside = Options.filled(new long[] {7}, 1.0, DataType.FLOAT);
             assertFalse(inside.isAttached(), "made outside the workspace, so it outlives it");
         }
-        assertSame(inside, Checks.filled(new long[] {7}, 1.0, DataType.FLOAT));
-        assertNotSame(inside, Checks.filled(new long[] {7}, 2.0, DataType.FLOAT));
-        assertNotSame(inside, Checks.filled(new long[] {7}, 1.0, DataType.DOUBLE));
+        assertSame(inside, Options.filled(new long[] {7}, 1.0, DataType.FLOAT));
+        assertNotSame(inside, Options.filled(new long[] {7}, 2.0, DataType.FLOAT));
+        assertNotSame(inside, Options.filled(new long[] {7}, 1.0, DataType.DOUBLE));
         assertEquals(Nd4j.ones(DataType.FLOAT, 7), inside);
-        assertEquals(3.0, Checks.filled(3.0, DataType.FLOAT).getDouble(0));
+        assertEquals(3.0, Options.filled(3.0, DataType.FLOAT).getDouble(0));
     }
 
     @Test
     void aResultThatIsASharedOptionIsCopiedOnTheWayOut() {
-        INDArray shared = Checks.filled(new long[] {3}, 0.5, DataType.FLOAT);
-        INDArray returned = Checks.resultLike(shared, shared);
+        INDArray shared = Options.filled(new long[] {3}, 0.5, DataType.FLOAT);
+        INDArray returned = Conversions.resultLike(shared, shared);
         assertNotSame(shared, returned);
         returned.addi(1.0); // a caller may write what it gets back
-        assertEquals(Nd4j.valueArrayOf(new long[] {3}, 0.5, DataType.FLOAT), Checks.filled(new long[] {3}, 0.5, DataType.FLOAT));
-        assertNotSame(shared, Checks.like(shared, shared));
+        assertEquals(Nd4j.valueArrayOf(new long[] {3}, 0.5, DataType.FLOAT), Options.filled(new long[] {3}, 0.5, DataType.FLOAT));
+        assertNotSame(shared, Conversions.gradientLike(shared, shared));
     }
 }

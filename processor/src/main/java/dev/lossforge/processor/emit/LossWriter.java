@@ -37,7 +37,11 @@ public final class LossWriter {
     static final ClassName INDARRAY = ClassName.get("org.nd4j.linalg.api.ndarray", "INDArray");
     static final ClassName DATA_TYPE = ClassName.get("org.nd4j.linalg.api.buffer", "DataType");
     static final ClassName ND4J = ClassName.get("org.nd4j.linalg.factory", "Nd4j");
-    static final ClassName KERNELS = ClassName.get(RUNTIME, "Kernels");
+    /** A template's call of a runtime support class, {@code Pointwise.} in {@code Pointwise.abs($0)}: group 1 names the class. */
+    private static final java.util.regex.Pattern RUNTIME_CALL = java.util.regex.Pattern.compile("\\b([A-Z]\\w*)\\.(?=\\w+\\()");
+    static final ClassName NO_GRADIENT = ClassName.get(RUNTIME, "NoGradient");
+    static final ClassName CONVERSIONS = ClassName.get(RUNTIME, "Conversions");
+    static final ClassName SHAPES = ClassName.get(RUNTIME, "Shapes");
     static final ClassName CHECKS = ClassName.get(RUNTIME, "Checks");
     static final ClassName OPTIONS = ClassName.get(RUNTIME, "Options");
     static final ClassName REDUCTIONS = ClassName.get(RUNTIME, "Reductions");
@@ -321,9 +325,9 @@ public final class LossWriter {
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(loss),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(model.inputs().get(0).node()));
         if (dropsBatchDim) {
-            body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
+            body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CONVERSIONS);
         }
-        body.code.addStatement("return $T.resultLike(value, inputs[0])", CHECKS);
+        body.code.addStatement("return $T.resultLike(value, inputs[0])", CONVERSIONS);
         return declarationMethod("forward")
                 .varargs().addParameter(INDARRAY_ARRAY, "inputs").returns(INDARRAY).addCode(body.code.build()).build();
     }
@@ -347,9 +351,9 @@ public final class LossWriter {
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(model.inputs().get(0).node()));
         if (dropsBatchDim) {
-            body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
+            body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CONVERSIONS);
         }
-        body.code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS, body.gradientArray());
+        body.code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CONVERSIONS, body.gradientArray());
         return declarationMethod("forwardBackward")
                 .addJavadoc("Forward and backward in one pass, sharing every intermediate.\n")
                 .varargs().addParameter(INDARRAY, "gradOutput").addParameter(INDARRAY_ARRAY, "inputs").returns(LOSS_AND_GRADIENTS)
@@ -459,7 +463,7 @@ public final class LossWriter {
             }
             parts.add(part);
         }
-        return CodeBlock.of("$T.concat($L)", CHECKS, CodeBlock.join(parts, ", "));
+        return CodeBlock.of("$T.concat($L)", SHAPES, CodeBlock.join(parts, ", "));
     }
 
     private static CodeBlock concreteDim(String dim) {
@@ -495,15 +499,15 @@ public final class LossWriter {
         if (!variadic && parts.size() == 1) {
             return parts.get(0);
         }
-        return CodeBlock.of("$T.concat($L)", CHECKS, CodeBlock.join(parts, ", "));
+        return CodeBlock.of("$T.concat($L)", SHAPES, CodeBlock.join(parts, ", "));
     }
 
     /** A ShapeBinder chain over every input, as an expression: throws when the inputs do not fit this declaration. */
     private CodeBlock bindAll(String raw) {
         String inputs = raw;
         if (model.optionalBatch() != null) {
-            inputs = CodeBlock.of("($T.unbatched($L[0], $L) ? $T.addBatchDim($L, $L) : $L)", CHECKS, raw, constant(GeneratedNames.BATCHED_RANK),
-                    CHECKS, raw, constant(GeneratedNames.HAS_BATCH_DIM), raw).toString();
+            inputs = CodeBlock.of("($T.unbatched($L[0], $L) ? $T.addBatchDim($L, $L) : $L)", CONVERSIONS, raw, constant(GeneratedNames.BATCHED_RANK),
+                    CONVERSIONS, raw, constant(GeneratedNames.HAS_BATCH_DIM), raw).toString();
         }
         CodeBlock.Builder code = CodeBlock.builder().add("new $T(NAME)", SHAPE_BINDER).indent();
         for (int i = 0; i < model.inputs().size(); i++) {
@@ -523,13 +527,13 @@ public final class LossWriter {
         body.code.addStatement("$T value = $T.reduce(reduction, $L, $L, $L)", INDARRAY, REDUCTIONS, body.ref(model.loss()),
                 model.meanWeights() == null ? "null" : body.ref(model.meanWeights()), body.ref(first.node()));
         if (dropsBatchDim) {
-            body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
+            body.code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CONVERSIONS);
         }
         body.code.addStatement("$T[] gradients = new $T[$L]", INDARRAY, INDARRAY, model.inputs().size());
         String gradient = body.ref(gradients.inputGradients().get(first.name()));
-        body.code.addStatement(gradients.mayBeNull() ? "gradients[0] = $T.like($T.orZeros($L, $L), inputs[0])" : "gradients[0] = $T.like($L, inputs[0])",
-                gradients.mayBeNull() ? new Object[] {CHECKS, KERNELS, gradient, body.ref(first.node())} : new Object[] {CHECKS, gradient});
-        body.code.addStatement("return new $T($T.resultLike(value, inputs[0]), gradients)", LOSS_AND_GRADIENTS, CHECKS);
+        body.code.addStatement(gradients.mayBeNull() ? "gradients[0] = $T.gradientLike($T.orZeros($L, $L), inputs[0])" : "gradients[0] = $T.gradientLike($L, inputs[0])",
+                gradients.mayBeNull() ? new Object[] {CONVERSIONS, NO_GRADIENT, gradient, body.ref(first.node())} : new Object[] {CONVERSIONS, gradient});
+        body.code.addStatement("return new $T($T.resultLike(value, inputs[0]), gradients)", LOSS_AND_GRADIENTS, CONVERSIONS);
         return declarationMethod("forwardAndFirstGradient")
                 .addJavadoc("The loss and the gradient of {@code $L} only, as a training step needs.\n", first.name())
                 .varargs().addParameter(INDARRAY, "gradOutput").addParameter(INDARRAY_ARRAY, "inputs").returns(LOSS_AND_GRADIENTS)
@@ -615,16 +619,16 @@ public final class LossWriter {
         List<CodeBlock> values = new ArrayList<>();
         for (int i = 0; i < model.inputs().size(); i++) {
             Input in = model.inputs().get(i);
-            values.add(in.index() ? CodeBlock.of("inputs[$L]", i) : CodeBlock.of("$T.cast(inputs[$L], dtype)", CHECKS, i));
+            values.add(in.index() ? CodeBlock.of("inputs[$L]", i) : CodeBlock.of("$T.cast(inputs[$L], dtype)", CONVERSIONS, i));
         }
         for (OptionParam o : model.options()) {
             if (o.isTensor()) {
                 String fill = o.defaultValue().isEmpty() ? "0.0" : "(double) " + o.defaultValue().trim();
                 CodeBlock shape = boundShape(o);
                 values.add(shape == null
-                        ? CodeBlock.of("this.$1N == null ? $2T.filled($3L, dtype) : $2T.cast(this.$1N, dtype)", o.name(), CHECKS, fill)
-                        : CodeBlock.of("this.$1N == null ? $2T.filled($3L, $4L, dtype) : $2T.cast(this.$1N, dtype)",
-                                o.name(), CHECKS, shape, fill));
+                        ? CodeBlock.of("this.$1N == null ? $2T.filled($3L, dtype) : $4T.cast(this.$1N, dtype)", o.name(), OPTIONS, fill, CONVERSIONS)
+                        : CodeBlock.of("this.$1N == null ? $2T.filled($3L, $4L, dtype) : $5T.cast(this.$1N, dtype)",
+                                o.name(), OPTIONS, shape, fill, CONVERSIONS));
             }
         }
         code.addStatement("return new $T[] {$>\n$L$<}", INDARRAY, CodeBlock.join(values, ",\n"));
@@ -698,7 +702,7 @@ public final class LossWriter {
             if (wantsLoss) {
                 code.addStatement("$T value = fused.loss()", INDARRAY);
                 if (dropsBatchDim) {
-                    code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CHECKS);
+                    code.addStatement("value = unbatched ? $T.dropBatchDim(value, reduction) : value", CONVERSIONS);
                 }
             }
             if (wantsGradients) {
@@ -726,19 +730,19 @@ public final class LossWriter {
             }
             switch (entry) {
                 case "forward":
-                    code.addStatement("return $T.resultLike(value, inputs[0])", CHECKS);
+                    code.addStatement("return $T.resultLike(value, inputs[0])", CONVERSIONS);
                     break;
                 case "backward":
                     code.addStatement("return $L", gradientArray());
                     break;
                 case "forwardBackward":
-                    code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS, gradientArray());
+                    code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CONVERSIONS, gradientArray());
                     break;
                 case "firstGradient":
                     code.addStatement("return $L", firstGradientOf());
                     break;
                 default:
-                    code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CHECKS, firstGradientArray());
+                    code.addStatement("return new $T($T.resultLike(value, inputs[0]), $L)", LOSS_AND_GRADIENTS, CONVERSIONS, firstGradientArray());
             }
             code.endControlFlow().endControlFlow();
             locals.clear();
@@ -755,8 +759,8 @@ public final class LossWriter {
         CodeBlock firstGradientOf() {
             Input first = model.inputs().get(0);
             String gradient = ref(gradients.inputGradients().get(first.name()));
-            return gradients.mayBeNull() ? CodeBlock.of("$T.like($T.orZeros($L, $L), inputs[0])", CHECKS, KERNELS, gradient, ref(first.node()))
-                    : CodeBlock.of("$T.like($L, inputs[0])", CHECKS, gradient);
+            return gradients.mayBeNull() ? CodeBlock.of("$T.gradientLike($T.orZeros($L, $L), inputs[0])", CONVERSIONS, NO_GRADIENT, gradient, ref(first.node()))
+                    : CodeBlock.of("$T.gradientLike($L, inputs[0])", CONVERSIONS, gradient);
         }
 
         void prologue() {
@@ -771,8 +775,8 @@ public final class LossWriter {
             names.newName("fused", "fused");
             if (model.optionalBatch() != null) {
                 code.add("// PyTorch's unbatched inputs are computed as a batch of one\n");
-                code.addStatement("boolean unbatched = inputs != null && inputs.length > 0 && $T.unbatched(inputs[0], $L)", CHECKS, constant(GeneratedNames.BATCHED_RANK));
-                code.addStatement("$T[] in = $L(unbatched ? $T.addBatchDim(inputs, $L) : inputs)", INDARRAY, member("prepare"), CHECKS, constant(GeneratedNames.HAS_BATCH_DIM));
+                code.addStatement("boolean unbatched = inputs != null && inputs.length > 0 && $T.unbatched(inputs[0], $L)", CONVERSIONS, constant(GeneratedNames.BATCHED_RANK));
+                code.addStatement("$T[] in = $L(unbatched ? $T.addBatchDim(inputs, $L) : inputs)", INDARRAY, member("prepare"), CONVERSIONS, constant(GeneratedNames.HAS_BATCH_DIM));
             } else {
                 code.addStatement("$T[] in = $L(inputs)", INDARRAY, member("prepare"));
             }
@@ -936,8 +940,8 @@ public final class LossWriter {
                     continue;
                 }
                 String gradient = ref(gradients.inputGradients().get(in.name()));
-                parts.add(gradients.mayBeNull() ? CodeBlock.of("$T.like($T.orZeros($L, $L), inputs[$L])", CHECKS, KERNELS, gradient, ref(in.node()), i)
-                        : CodeBlock.of("$T.like($L, inputs[$L])", CHECKS, gradient, i));
+                parts.add(gradients.mayBeNull() ? CodeBlock.of("$T.gradientLike($T.orZeros($L, $L), inputs[$L])", CONVERSIONS, NO_GRADIENT, gradient, ref(in.node()), i)
+                        : CodeBlock.of("$T.gradientLike($L, inputs[$L])", CONVERSIONS, gradient, i));
             }
             return CodeBlock.of("new $T[] {$L}", INDARRAY, CodeBlock.join(parts, ", "));
         }
@@ -1000,7 +1004,7 @@ public final class LossWriter {
 
         /** The op's template with $T for the runtime classes and the arguments' local names substituted. */
         private String template(Node n) {
-            String t = n.op().emitTemplate();
+            String t = RUNTIME_CALL.matcher(n.op().emitTemplate()).replaceAll("\\$T.");
             int[] dims = n.dims();
             String dimsArg = dims.length == 0 ? "" : ", " + java.util.Arrays.stream(dims).mapToObj(Integer::toString).collect(Collectors.joining(", "));
             t = t.replace("$dimsArg", dimsArg).replace("$dim", dims.length == 0 ? "0" : Integer.toString(dims[0]));
@@ -1014,19 +1018,16 @@ public final class LossWriter {
                     t = t.replace("$" + i, ref(n.arg(i)).replace("$", "$$"));
                 }
             }
-            return t.replace("Kernels.", "$T.");
+            return t;
         }
 
         private Object[] args(Node n) {
-            String t = n.op().emitTemplate();
-            int kernels = (t.length() - t.replace("Kernels.", "").length()) / "Kernels.".length();
-            Object[] args = new Object[2 + kernels];
-            args[0] = INDARRAY;
-            args[1] = locals.get(n);
-            for (int i = 0; i < kernels; i++) {
-                args[2 + i] = KERNELS;
+            List<Object> args = new ArrayList<>(List.of(INDARRAY, locals.get(n)));
+            java.util.regex.Matcher call = RUNTIME_CALL.matcher(n.op().emitTemplate());
+            while (call.find()) {
+                args.add(ClassName.get(RUNTIME, call.group(1)));
             }
-            return args;
+            return args.toArray();
         }
     }
 

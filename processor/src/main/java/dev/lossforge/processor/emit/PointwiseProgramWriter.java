@@ -13,6 +13,7 @@ import dev.lossforge.processor.ir.Node;
 import dev.lossforge.processor.ir.Op;
 import dev.lossforge.processor.shape.SymShape;
 import dev.lossforge.runtime.fused.PointwiseOp;
+import dev.lossforge.runtime.fused.PointwiseProgram;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -102,7 +103,7 @@ final class PointwiseProgramWriter {
     // ---------------------------------------------------------------- planning
 
     private boolean plan() {
-        for (String reserved : List.of("none", "gradLoss")) {
+        for (String reserved : List.of(PointwiseProgram.NO_GRADIENT_NAME, "gradLoss")) {
             allocator.newName(reserved, reserved);
         }
         Node loss = unweighted(model.loss());
@@ -320,7 +321,7 @@ final class PointwiseProgramWriter {
                 names.put(n, "gradLoss");
                 return true;
             case NO_GRADIENT:
-                names.put(n, "none");
+                names.put(n, PointwiseProgram.NO_GRADIENT_NAME);
                 return true;
             case SCALAR:
                 names.put(n, scalar(n.text()));

@@ -33,70 +33,70 @@ public enum Op {
     NO_GRADIENT(null, "", null, "null", null),
 
     // ------------------------------------------------------------------ arithmetic (Tensor methods)
-    ADD("add", "TX", Op::broadcast2, "Kernels.add($0, $1)",
+    ADD("add", "TX", Op::broadcast2, "Broadcasting.add($0, $1)",
             (b, out, g) -> new Node[] {g, g}),
-    SUB("sub", "TX", Op::broadcast2, "Kernels.sub($0, $1)",
+    SUB("sub", "TX", Op::broadcast2, "Broadcasting.sub($0, $1)",
             (b, out, g) -> new Node[] {g, b.neg(g)}),
-    MUL("mul", "TX", Op::broadcast2, "Kernels.mul($0, $1)",
+    MUL("mul", "TX", Op::broadcast2, "Broadcasting.mul($0, $1)",
             (b, out, g) -> new Node[] {b.mul(g, out.arg(1)), b.mul(g, out.arg(0))}),
-    DIV("div", "TX", Op::broadcast2, "Kernels.div($0, $1)",
+    DIV("div", "TX", Op::broadcast2, "Broadcasting.div($0, $1)",
             (b, out, g) -> new Node[] {b.div(g, out.arg(1)), b.neg(b.mul(g, b.div(out, out.arg(1))))}),
-    NEG("neg", "T", Op::same, "Kernels.neg($0)",
+    NEG("neg", "T", Op::same, "Pointwise.neg($0)",
             (b, out, g) -> new Node[] {b.neg(g)}),
     /** x^p: g * p * x^(p-1) */
-    POW("pow", "TS", Op::same, "Kernels.pow($0, $1)",
+    POW("pow", "TS", Op::same, "Pointwise.pow($0, $1)",
             (b, out, g) -> new Node[] {b.mul(g, b.mul(b.pow(out.arg(0), b.scalar("(" + out.arg(1).text() + ") - 1.0", null)), out.arg(1))), null}),
 
     // ------------------------------------------------------------------ elementwise functions
-    EXP("exp", "T", Op::same, "Kernels.exp($0)",
+    EXP("exp", "T", Op::same, "Pointwise.exp($0)",
             (b, out, g) -> new Node[] {b.mul(g, out)}),
-    LOG("log", "T", Op::same, "Kernels.log($0)",
+    LOG("log", "T", Op::same, "Pointwise.log($0)",
             (b, out, g) -> new Node[] {b.div(g, out.arg(0))}),
-    LOG1P("log1p", "T", Op::same, "Kernels.log1p($0)",
+    LOG1P("log1p", "T", Op::same, "Pointwise.log1p($0)",
             (b, out, g) -> new Node[] {b.div(g, b.add(out.arg(0), b.scalar(1.0)))}),
-    SQRT("sqrt", "T", Op::same, "Kernels.sqrt($0)",
+    SQRT("sqrt", "T", Op::same, "Pointwise.sqrt($0)",
             (b, out, g) -> new Node[] {b.div(g, b.mul(out, b.scalar(2.0)))}),
-    SQUARE("square", "T", Op::same, "Kernels.square($0)",
+    SQUARE("square", "T", Op::same, "Pointwise.square($0)",
             (b, out, g) -> new Node[] {b.mul(g, b.mul(out.arg(0), b.scalar(2.0)))}),
     /** arctan(x): g / (1 + x^2), as PyTorch's atan backward */
-    ATAN("atan", "T", Op::same, "Kernels.atan($0)",
+    ATAN("atan", "T", Op::same, "Pointwise.atan($0)",
             (b, out, g) -> new Node[] {b.div(g, b.add(b.op(SQUARE, out.arg(0)), b.scalar(1.0)))}),
     /** |x|: g * sign(x), 0 at 0 as in PyTorch */
-    ABS("abs", "T", Op::same, "Kernels.abs($0)",
+    ABS("abs", "T", Op::same, "Pointwise.abs($0)",
             (b, out, g) -> new Node[] {b.mul(g, b.sign(out.arg(0)))}),
-    SIGMOID("sigmoid", "T", Op::same, "Kernels.sigmoid($0)",
+    SIGMOID("sigmoid", "T", Op::same, "Pointwise.sigmoid($0)",
             (b, out, g) -> new Node[] {b.mul(g, b.mul(out, b.rsubOne(out)))}),
     /** log(sigmoid(x)): g * sigmoid(-x) */
-    LOG_SIGMOID("logSigmoid", "T", Op::same, "Kernels.logSigmoid($0)",
+    LOG_SIGMOID("logSigmoid", "T", Op::same, "Pointwise.logSigmoid($0)",
             (b, out, g) -> new Node[] {b.mul(g, b.sigmoid(b.neg(out.arg(0))))}),
     /** PyTorch's softplus (threshold 20): g * sigmoid(x), or g above the threshold */
-    SOFTPLUS("softplus", "T", Op::same, "Kernels.softplus($0)",
+    SOFTPLUS("softplus", "T", Op::same, "Pointwise.softplus($0)",
             (b, out, g) -> new Node[] {b.where(b.gt(out.arg(0), b.scalar(20.0)), g, b.mul(g, b.sigmoid(out.arg(0))))}),
     /** g except where {@code x <= 0}, as PyTorch's threshold_backward: a NaN x passes g on (clamp's backward stops it) */
-    RELU("relu", "T", Op::same, "Kernels.relu($0)",
+    RELU("relu", "T", Op::same, "Pointwise.relu($0)",
             (b, out, g) -> new Node[] {b.where(b.le(out.arg(0), b.scalar(0.0)), b.scalar(0.0), g)}),
     /** g where {@code lo <= x <= hi}, as PyTorch's clamp_backward */
-    CLAMP("clamp", "TSS", Op::same, "Kernels.clamp($0, $1, $2)",
+    CLAMP("clamp", "TSS", Op::same, "Pointwise.clamp($0, $1, $2)",
             (b, out, g) -> new Node[] {passWhere(b, b.mul(b.ge(out.arg(0), out.arg(1)), b.le(out.arg(0), out.arg(2))), g), null, null}),
-    CLAMP_MIN("clampMin", "TS", Op::same, "Kernels.clampMin($0, $1)",
+    CLAMP_MIN("clampMin", "TS", Op::same, "Pointwise.clampMin($0, $1)",
             (b, out, g) -> new Node[] {passWhere(b, b.ge(out.arg(0), out.arg(1)), g), null}),
-    CLAMP_MAX("clampMax", "TS", Op::same, "Kernels.clampMax($0, $1)",
+    CLAMP_MAX("clampMax", "TS", Op::same, "Pointwise.clampMax($0, $1)",
             (b, out, g) -> new Node[] {passWhere(b, b.le(out.arg(0), out.arg(1)), g), null}),
     /** PyTorch: the larger argument gets g, ties split it in half */
-    MAXIMUM("maximum", "TT", Op::broadcast2, "Kernels.maximum($0, $1)",
+    MAXIMUM("maximum", "TT", Op::broadcast2, "Broadcasting.maximum($0, $1)",
             (b, out, g) -> splitBetween(b, true, out, g)),
-    MINIMUM("minimum", "TT", Op::broadcast2, "Kernels.minimum($0, $1)",
+    MINIMUM("minimum", "TT", Op::broadcast2, "Broadcasting.minimum($0, $1)",
             (b, out, g) -> splitBetween(b, false, out, g)),
 
     // ------------------------------------------------------------------ comparisons (0/1 masks, not differentiable)
-    GT("gt", "TX", Op::broadcast2, "Kernels.gt($0, $1)", null),
-    GE("ge", "TX", Op::broadcast2, "Kernels.ge($0, $1)", null),
-    LT("lt", "TX", Op::broadcast2, "Kernels.lt($0, $1)", null),
-    LE("le", "TX", Op::broadcast2, "Kernels.le($0, $1)", null),
-    EQ("eq", "TX", Op::broadcast2, "Kernels.eq($0, $1)", null),
-    NE("ne", "TX", Op::broadcast2, "Kernels.ne($0, $1)", null),
+    GT("gt", "TX", Op::broadcast2, "Pointwise.gt($0, $1)", null),
+    GE("ge", "TX", Op::broadcast2, "Pointwise.ge($0, $1)", null),
+    LT("lt", "TX", Op::broadcast2, "Pointwise.lt($0, $1)", null),
+    LE("le", "TX", Op::broadcast2, "Pointwise.le($0, $1)", null),
+    EQ("eq", "TX", Op::broadcast2, "Pointwise.eq($0, $1)", null),
+    NE("ne", "TX", Op::broadcast2, "Pointwise.ne($0, $1)", null),
     /** cond ? x : y; the gradient goes to the branch taken */
-    WHERE("where", "TTT", Op::broadcast3, "Kernels.where($0, $1, $2)",
+    WHERE("where", "TTT", Op::broadcast3, "Pointwise.where($0, $1, $2)",
             (b, out, g) -> new Node[] {null, passWhere(b, out.arg(0), g), b.where(out.arg(0), b.scalar(0.0), g)}),
 
     /** {@code condition ? x : y} on a number or boolean option; the gradient goes to the branch chosen */
@@ -104,25 +104,25 @@ public enum Op {
             (b, out, g) -> new Node[] {null, b.choose(out.arg(0), g, b.noGradient()), b.choose(out.arg(0), b.noGradient(), g)}),
 
     /** a size-1 dim inserted at dim; the gradient drops it again */
-    UNSQUEEZE("unsqueeze", "Td", Op::unsqueezeShape, "Kernels.unsqueeze($0, $dim)",
+    UNSQUEEZE("unsqueeze", "Td", Op::unsqueezeShape, "Shapes.unsqueeze($0, $dim)",
             (b, out, g) -> new Node[] {b.squeeze(out.dims(), g, out.arg(0))}),
     /** max(x, lo) computed without tracking, as PyTorch's clamp under no_grad: the gradient passes unchanged */
-    CLAMP_MIN_STRAIGHT_THROUGH("clampMinStraightThrough", "TS", Op::same, "Kernels.clampMinStraightThrough($0, $1)",
+    CLAMP_MIN_STRAIGHT_THROUGH("clampMinStraightThrough", "TS", Op::same, "Pointwise.clampMinStraightThrough($0, $1)",
             (b, out, g) -> new Node[] {g, null}),
 
     /** x itself, with no gradient through it: PyTorch's detach (a value computed under no_grad) */
     DETACH("detach", "T", Op::same, "$0", null),
 
     // ------------------------------------------------------------------ reductions
-    SUM("sum", "TD", Op::reduce, "Kernels.sum($0$dimsArg)",
+    SUM("sum", "TD", Op::reduce, "Reductions.sum($0$dimsArg)",
             (b, out, g) -> new Node[] {b.sumBackward(out.dims(), g, out.arg(0))}),
-    MEAN("mean", "TD", Op::reduce, "Kernels.mean($0$dimsArg)",
+    MEAN("mean", "TD", Op::reduce, "Reductions.mean($0$dimsArg)",
             (b, out, g) -> new Node[] {b.meanBackward(out.dims(), g, out.arg(0))}),
     /** g (expanded) * softmax(x, dim) */
-    LOGSUMEXP("logsumexp", "Td", Op::reduce, "Kernels.logsumexp($0, $dim)",
+    LOGSUMEXP("logsumexp", "Td", Op::reduce, "Reductions.logsumexp($0, $dim)",
             (b, out, g) -> new Node[] {b.mul(b.sumBackward(out.dims(), g, out.arg(0)), b.softmax(out.dims(), out.arg(0)))}),
     /** the largest value along dim; g goes to the maxima, split evenly between ties (PyTorch's amax, TensorFlow's reduce_max) */
-    AMAX("amax", "Td", Op::reduce, "Kernels.amax($0, $dim)",
+    AMAX("amax", "Td", Op::reduce, "Reductions.amax($0, $dim)",
             (b, out, g) -> {
                 Node x = out.arg(0);
                 Node isMax = b.eq(x, b.sumBackward(out.dims(), out, x));
@@ -133,17 +133,17 @@ public enum Op {
      * g - softmax(x) * sum(g, dim), one row kernel from x (not from the output: a backward whose g is "no gradient"
      * then needs no forward value, so label smoothing's branch not taken costs nothing)
      */
-    LOG_SOFTMAX("logSoftmax", "Td", Op::sameWithDim, "Kernels.logSoftmax($0, $dim)",
+    LOG_SOFTMAX("logSoftmax", "Td", Op::sameWithDim, "Softmax.logSoftmax($0, $dim)",
             (b, out, g) -> new Node[] {b.logSoftmaxBackward(out.dims(), g, out.arg(0))}),
     /** out * (g - sum(g * out, dim)) */
-    SOFTMAX("softmax", "Td", Op::sameWithDim, "Kernels.softmax($0, $dim)",
+    SOFTMAX("softmax", "Td", Op::sameWithDim, "Softmax.softmax($0, $dim)",
             (b, out, g) -> new Node[] {b.mul(out, b.sub(g, b.sumBackward(out.dims(), b.sum(out.dims(), b.mul(g, out)), out.arg(0))))}),
 
     /** the p-norm over dim; gradient g * sign(x)|x|^(p-1) / norm^(p-1), 0 where the norm is 0 (PyTorch's) */
-    NORM("norm", "TSd", Op::reduce, "Kernels.norm($0, $1, $dim)",
+    NORM("norm", "TSd", Op::reduce, "Reductions.norm($0, $1, $dim)",
             (b, out, g) -> new Node[] {b.normBackward(out.dims(), g, out.arg(0), out, out.arg(1)), null}),
     /** GaussianNLLLoss's var aligned with the input: a var lacking the input's last dim gets it as size 1 */
-    ALIGN_VARIANCE("alignVariance", "TT", Op::alignVarianceShape, "Kernels.alignVariance($0, $1)",
+    ALIGN_VARIANCE("alignVariance", "TT", Op::alignVarianceShape, "TorchPrimitives.alignVariance($0, $1)",
             (b, out, g) -> new Node[] {b.alignVarianceBackward(g, out.arg(0)), null}),
 
     // ------------------------------------------------------------------ indexing
@@ -151,76 +151,76 @@ public enum Op {
      * x[.., index, ..] along dim (the dim dropped), as PyTorch's select: dims are {dim, index}, both integer literals.
      * The gradient fills that slice of zeros.
      */
-    SELECT("select", "Tdd", Op::selectShape, "Kernels.select($0$dimsArg)",
+    SELECT("select", "Tdd", Op::selectShape, "IndexKernels.select($0$dimsArg)",
             (b, out, g) -> new Node[] {b.selectBackward(out.dims(), g, out.arg(0))}),
     /** picks t[.., index, ..] along dim; 0 where index == ignoreIndex. The gradient scatters g back. */
-    GATHER("gather", "TdIS", Op::gather, "Kernels.gather($0, $dim, $1, (long) ($2))",
+    GATHER("gather", "TdIS", Op::gather, "IndexKernels.gather($0, $dim, $1, (long) ($2))",
             (b, out, g) -> new Node[] {b.gatherBackward(out.dims(), g, out.arg(0), out.arg(1), out.arg(2)), null, null}),
     /**
      * gather(logSoftmax(t, dim), dim, index, ignoreIndex) as one op ({@link Rewrites} makes it after shape checks):
      * each row's picked log-probability, without writing the log-softmax. The gradient: g (onehot - softmax).
      */
-    LOG_SOFTMAX_PICK(null, "TdIS", Op::gather, "Kernels.logSoftmaxPick($0, $dim, $1, (long) ($2))",
+    LOG_SOFTMAX_PICK(null, "TdIS", Op::gather, "Softmax.logSoftmaxPick($0, $dim, $1, (long) ($2))",
             (b, out, g) -> new Node[] {b.logSoftmaxPickBackward(out.dims(), g, out.arg(0), out.arg(1), out.arg(2), out), null, null}),
     /** weights[index]; not differentiable in the weights (they are options) */
-    TAKE("take", "TIS", Op::take, "Kernels.take($0, $1, (long) ($2))", null),
+    TAKE("take", "TIS", Op::take, "IndexKernels.take($0, $1, (long) ($2))", null),
     /** t scaled by the 1-D weights along dim (t[n,c,..] * w[c] for dim 1); not differentiable in the weights */
-    SCALE_ALONG("scaleAlong", "TdT", Op::scaleAlongShape, "Kernels.scaleAlong($0, $dim, $1)",
+    SCALE_ALONG("scaleAlong", "TdT", Op::scaleAlongShape, "IndexKernels.scaleAlong($0, $dim, $1)",
             (b, out, g) -> new Node[] {b.scaleAlong(out.dims(), g, out.arg(1)), null}),
     /** 1 where index picks the entry along dim of a tensor shaped like t, else 0 (a mask, not differentiable) */
-    PICK_MASK("pickMask", "TdI", Op::pickMaskShape, "Kernels.pickMask($0, $dim, $1)", null),
+    PICK_MASK("pickMask", "TdI", Op::pickMaskShape, "IndexKernels.pickMask($0, $dim, $1)", null),
     /** marks the loss as weighted: MEAN divides by sum(weights) */
     WEIGHTED("weighted", "TT", Op::weighted, "$0",
             (b, out, g) -> new Node[] {g, null}),
 
     // ------------------------------------------------------------------ primitives with PyTorch's own derivative rules
     /** -(y log x + (1-y) log(1-x)), logs clamped at -100; d/dx = (x-y)/max(x(1-x), 1e-12), d/dy = log(1-x) - log x */
-    BINARY_CROSS_ENTROPY("binaryCrossEntropy", "TT", Op::broadcast2, "Kernels.binaryCrossEntropy($0, $1)",
+    BINARY_CROSS_ENTROPY("binaryCrossEntropy", "TT", Op::broadcast2, "TorchPrimitives.binaryCrossEntropy($0, $1)",
             (b, out, g) -> new Node[] {b.mul(g, b.bceGradInput(out.arg(0), out.arg(1))), b.mul(g, b.bceGradTarget(out.arg(0), out.arg(1)))}),
 
     /**
      * PyTorch's smooth_l1_loss with its own backward: -1, d/beta or 1 by where d = x - y falls. As in PyTorch's
      * derivatives.yaml, d/dy is the same backward with x and y swapped (not the negation: they differ at ties).
      */
-    SMOOTH_L1("smoothL1", "TTS", Op::broadcast2, "Kernels.smoothL1($0, $1, $2)",
+    SMOOTH_L1("smoothL1", "TTS", Op::broadcast2, "TorchPrimitives.smoothL1($0, $1, $2)",
             (b, out, g) -> new Node[] {b.mul(g, b.smoothL1GradInput(out.arg(0), out.arg(1), out.arg(2))),
                     b.mul(g, b.smoothL1GradInput(out.arg(1), out.arg(0), out.arg(2))), null}),
     /** PyTorch's huber_loss with its own backward: clamp(d, -delta, delta), NaN for NaN; d/dy swaps x and y */
-    HUBER("huber", "TTS", Op::broadcast2, "Kernels.huber($0, $1, $2)",
+    HUBER("huber", "TTS", Op::broadcast2, "TorchPrimitives.huber($0, $1, $2)",
             (b, out, g) -> new Node[] {b.mul(g, b.huberGradInput(out.arg(0), out.arg(1), out.arg(2))),
                     b.mul(g, b.huberGradInput(out.arg(1), out.arg(0), out.arg(2))), null}),
 
     /** CTC's per-sample loss over (T,*n,C) log probabilities, a primitive with PyTorch's own gradient */
-    CTC("ctcLoss", "TIIISS", Op::ctcShape, "Kernels.ctc($0, $1, $2, $3, (long) ($4), $5)",
+    CTC("ctcLoss", "TIIISS", Op::ctcShape, "TorchPrimitives.ctc($0, $1, $2, $3, (long) ($4), $5)",
             (b, out, g) -> new Node[] {b.ctcBackward(g, out.arg(0), out.arg(1), out.arg(2), out.arg(3), out.arg(4), out.arg(5)),
                     null, null, null, null, null}),
     /** MultiLabelMarginLoss's per-sample loss over (*b,C) inputs and -1-padded targets, with PyTorch's gradient */
-    MULTILABEL_MARGIN("multiLabelMargin", "TI", Op::dropLastShape, "Kernels.multiLabelMargin($0, $1)",
+    MULTILABEL_MARGIN("multiLabelMargin", "TI", Op::dropLastShape, "TorchPrimitives.multiLabelMargin($0, $1)",
             (b, out, g) -> new Node[] {b.multiLabelMarginBackward(g, out.arg(0), out.arg(1)), null}),
     /** class indices (or lengths) as values, for arithmetic; not differentiable */
-    AS_VALUES("asValues", "I", Op::same, "Kernels.asValues($0)", null),
+    AS_VALUES("asValues", "I", Op::same, "IndexKernels.asValues($0)", null),
 
     // ------------------------------------------------------------------ backward-only ops (not in the DSL)
-    SIGN(null, "T", Op::same, "Kernels.sign($0)", null),
-    RSUB_ONE(null, "T", Op::same, "Kernels.rsub(1.0, $0)", null),
-    SUM_TO(null, "TT", null, "Kernels.sumTo($0, $1.shape())", null),
-    LOG_SOFTMAX_BACKWARD(null, "TT", null, "Kernels.logSoftmaxBackward($0, $1, $dim)", null),
+    SIGN(null, "T", Op::same, "Pointwise.sign($0)", null),
+    RSUB_ONE(null, "T", Op::same, "Broadcasting.rsub(1.0, $0)", null),
+    SUM_TO(null, "TT", null, "Broadcasting.sumTo($0, $1.shape())", null),
+    LOG_SOFTMAX_BACKWARD(null, "TT", null, "Softmax.logSoftmaxBackward($0, $1, $dim)", null),
     /** from the forward's picked values: exp(x - lse) = exp((x - x[k]) + picked), exact for large logits */
-    LOG_SOFTMAX_PICK_BACKWARD(null, "TTIST", null, "Kernels.logSoftmaxPickBackward($0, $1, $dim, $2, (long) ($3), $4)", null),
-    SUM_BACKWARD(null, "TT", null, "Kernels.sumBackward($0, $1.shape()$dimsArg)", null),
-    MEAN_BACKWARD(null, "TT", null, "Kernels.meanBackward($0, $1.shape()$dimsArg)", null),
-    SELECT_BACKWARD(null, "TT", null, "Kernels.selectBackward($0, $1.shape()$dimsArg)", null),
-    GATHER_BACKWARD(null, "TTIS", null, "Kernels.gatherBackward($0, $1.shape(), $dim, $2, (long) ($3))", null),
-    BCE_GRAD_INPUT(null, "TT", null, "Kernels.binaryCrossEntropyGradInput($0, $1)", null),
-    BCE_GRAD_TARGET(null, "TT", null, "Kernels.binaryCrossEntropyGradTarget($0, $1)", null),
-    ZEROS_LIKE(null, "T", null, "Kernels.zerosLike($0)", null),
-    CTC_BACKWARD(null, "TTIIISS", null, "Kernels.ctcBackward($0, $1, $2, $3, $4, (long) ($5), $6)", null),
-    MULTILABEL_MARGIN_BACKWARD(null, "TTI", null, "Kernels.multiLabelMarginBackward($0, $1, $2)", null),
-    SMOOTH_L1_GRAD_INPUT(null, "TTS", null, "Kernels.smoothL1GradInput($0, $1, $2)", null),
-    HUBER_GRAD_INPUT(null, "TTS", null, "Kernels.huberGradInput($0, $1, $2)", null),
-    SQUEEZE(null, "TT", null, "Kernels.squeeze($0, $dim, $1.rank())", null),
-    NORM_BACKWARD(null, "TTTS", null, "Kernels.normBackward($0, $1, $2, $3, $dim)", null),
-    ALIGN_VARIANCE_BACKWARD(null, "TT", null, "Kernels.alignVarianceBackward($0, $1)", null);
+    LOG_SOFTMAX_PICK_BACKWARD(null, "TTIST", null, "Softmax.logSoftmaxPickBackward($0, $1, $dim, $2, (long) ($3), $4)", null),
+    SUM_BACKWARD(null, "TT", null, "Reductions.sumBackward($0, $1.shape()$dimsArg)", null),
+    MEAN_BACKWARD(null, "TT", null, "Reductions.meanBackward($0, $1.shape()$dimsArg)", null),
+    SELECT_BACKWARD(null, "TT", null, "IndexKernels.selectBackward($0, $1.shape()$dimsArg)", null),
+    GATHER_BACKWARD(null, "TTIS", null, "IndexKernels.gatherBackward($0, $1.shape(), $dim, $2, (long) ($3))", null),
+    BCE_GRAD_INPUT(null, "TT", null, "TorchPrimitives.binaryCrossEntropyGradInput($0, $1)", null),
+    BCE_GRAD_TARGET(null, "TT", null, "TorchPrimitives.binaryCrossEntropyGradTarget($0, $1)", null),
+    ZEROS_LIKE(null, "T", null, "Pointwise.zerosLike($0)", null),
+    CTC_BACKWARD(null, "TTIIISS", null, "TorchPrimitives.ctcBackward($0, $1, $2, $3, $4, (long) ($5), $6)", null),
+    MULTILABEL_MARGIN_BACKWARD(null, "TTI", null, "TorchPrimitives.multiLabelMarginBackward($0, $1, $2)", null),
+    SMOOTH_L1_GRAD_INPUT(null, "TTS", null, "TorchPrimitives.smoothL1GradInput($0, $1, $2)", null),
+    HUBER_GRAD_INPUT(null, "TTS", null, "TorchPrimitives.huberGradInput($0, $1, $2)", null),
+    SQUEEZE(null, "TT", null, "Shapes.squeeze($0, $dim, $1.rank())", null),
+    NORM_BACKWARD(null, "TTTS", null, "Reductions.normBackward($0, $1, $2, $3, $dim)", null),
+    ALIGN_VARIANCE_BACKWARD(null, "TT", null, "TorchPrimitives.alignVarianceBackward($0, $1)", null);
 
     private final String dslName;
     private final String signature;

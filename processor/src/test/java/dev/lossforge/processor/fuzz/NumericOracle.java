@@ -7,7 +7,7 @@ import dev.lossforge.Reduction;
 import dev.lossforge.dsl.Tensor;
 import dev.lossforge.processor.fuzz.Program.Kind;
 import dev.lossforge.processor.fuzz.Program.Param;
-import dev.lossforge.runtime.Kernels;
+import dev.lossforge.runtime.Broadcasting;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -299,13 +299,13 @@ final class NumericOracle {
         double denominator = v.length;
         INDArray meanWeights = eagerResult.meanWeights() == null ? null : eagerResult.meanWeights().value();
         if (meanWeights != null) {
-            INDArray w = Kernels.expand(meanWeights.castTo(DataType.DOUBLE), value.shape());
+            INDArray w = Broadcasting.expand(meanWeights.castTo(DataType.DOUBLE), value.shape());
             denominator = Arrays.stream(doubles(w)).sum();
         }
         double meanNumerator = sum;
         if (p.meanDivisor() != null) {
             int at = indexOf(p.inputs(), p.meanDivisor());
-            INDArray divided = Kernels.div(value, arrays[at].castTo(DataType.DOUBLE));
+            INDArray divided = Broadcasting.div(value, arrays[at].castTo(DataType.DOUBLE));
             meanNumerator = Arrays.stream(doubles(divided)).sum();
         }
         double scale = Math.max(1, abs);

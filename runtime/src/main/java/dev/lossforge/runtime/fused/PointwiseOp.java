@@ -2,9 +2,10 @@ package dev.lossforge.runtime.fused;
 
 /**
  * The pointwise ops a {@link PointwiseProgram} runs, over blocks of {@link PointwiseProgram#BLOCK} floats that
- * sit in the CPU's L1 cache. Each has the semantics of the {@code Kernels} method of the same name, which are
- * PyTorch's: NaN propagates through clamps, maxima and minima; {@code sign} is 0 at NaN; comparisons give 0/1.
- * The processor's op table ({@code Op}) names these constants: a DSL op is fusable when it has one here.
+ * sit in the CPU's L1 cache. Each has the semantics of the array kernel of the same name ({@code Pointwise.abs},
+ * {@code Broadcasting.add}, ...), which are PyTorch's: NaN propagates through clamps, maxima and minima;
+ * {@code sign} is 0 at NaN; comparisons give 0/1. The processor's op table ({@code Op}) names these constants:
+ * a DSL op is fusable when it has one here.
  *
  * <p>Arguments are blocks: a scalar argument (an option, a literal) is a block filled with its value, so every
  * op is elementwise over its arguments. Transcendental functions go through {@link BlockMath}, vectorised when

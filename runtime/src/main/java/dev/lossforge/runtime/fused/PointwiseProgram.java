@@ -3,6 +3,7 @@ package dev.lossforge.runtime.fused;
 import dev.lossforge.LossAndGradients;
 import dev.lossforge.Reduction;
 import dev.lossforge.runtime.HostArrays;
+import dev.lossforge.runtime.NoGradient;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,8 +46,10 @@ public final class PointwiseProgram {
     /** Elements per parallel task. */
     static final int TASK = 64 * BLOCK;
     static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("lossforge.fused", "true"));
-    /** A register that holds "no gradient" (the branch of a ?: not taken), as null does in Kernels. */
-    static final int ABSENT = -1;
+    /** The register that holds "no gradient" ({@link NoGradient}): the branch of a ?: not taken. */
+    static final int NO_GRADIENT = -1;
+    /** How a program's steps name "no gradient" ({@link Builder#choose}). */
+    public static final String NO_GRADIENT_NAME = "noGradient";
 
     private final String lossName;
     private final int inputCount;
@@ -56,7 +59,7 @@ public final class PointwiseProgram {
     private final float[] constants;
     private final List<Step> steps;
     private final int loss;
-    /** What MEAN divides by the sum of (a weighted loss), or ABSENT for the element count. */
+    /** What MEAN divides by the sum of (a weighted loss), or NO_GRADIENT for the element count. */
     private final int meanWeights;
     private final int[] gradients;
     private final Map<String, Integer> registers;
@@ -85,21 +88,21 @@ public final class PointwiseProgram {
         this.read = new boolean[stepBase() + steps.size()];
         for (Step step : steps) {
             for (int a : step.args()) {
-                if (a != ABSENT) {
+                if (a != NO_GRADIENT) {
                     read[a] = true;
                 }
             }
-            if (step.flag() != ABSENT) {
+            if (step.flag() != NO_GRADIENT) {
                 read[step.flag()] = true;
             }
         }
         for (int r : gradients) {
-            if (r != ABSENT) {
+            if (r != NO_GRADIENT) {
                 read[r] = true;
             }
         }
         for (int r : new int[] {loss, meanWeights}) {
-            if (r != ABSENT) {
+            if (r != NO_GRADIENT) {
                 read[r] = true;
             }
         }
@@ -114,8 +117,31 @@ public final class PointwiseProgram {
         return inputCount + optionCount + scalarCount + 1;
     }
 
-    private int stepBase() {
+    int stepBase() {
         return constantBase() + constants.length;
+    }
+
+    /** The step that computes register r. */
+    Step step(int r) {
+        return steps.get(r - stepBase());
+    }
+
+    int stepCount() {
+        return steps.size();
+    }
+
+    /** A Java number of the DSL (a literal or a scalar value), not a tensor. */
+    boolean isNumber(int r) {
+        return r >= inputCount + optionCount && r < stepBase() && r != seed;
+    }
+
+    /** The constant 0.0, which a where() over gradients fills "no gradient" with. */
+    int zeroConstant() {
+        Integer zero = registers.get("0.0");
+        if (zero == null) {
+            throw new IllegalStateException(lossName + ": a pointwise program with where() over gradients needs the constant 0.0");
+        }
+        return zero;
     }
 
     private int registerCount() {
@@ -187,11 +213,11 @@ public final class PointwiseProgram {
         // every register's value: a float buffer (a tensor of the loop's shape), a single float, or none
         FloatBuffer[] tensors = new FloatBuffer[registerCount()];
         float[] scalars = new float[registerCount()];
-        boolean[] absent = new boolean[registerCount()];
+        boolean[] missing = new boolean[registerCount()];
         for (int i = 0; i < inputCount + optionCount; i++) {
             INDArray v = (INDArray) values[i];
             if (v == null || !read[i]) {
-                absent[i] = true; // not computed (its ?: not taken), or not read by any step (an option of other ops)
+                missing[i] = true; // not computed (its ?: not taken), or not read by any step (an option of other ops)
                 continue;
             }
             if (v.dataType() != DataType.FLOAT) {
@@ -219,10 +245,10 @@ public final class PointwiseProgram {
 
         // MEAN of a weighted loss divides by the weights' sum: a first pass when they are computed
         double denominator = reduction == Reduction.SUM ? 1.0 : denominator(reduction, first);
-        if (reduction == Reduction.MEAN && meanWeights != ABSENT) {
-            Plan weightsPlan = new Plan(registerCount(), absent);
+        if (reduction == Reduction.MEAN && meanWeights != NO_GRADIENT) {
+            Plan weightsPlan = new Plan(this, registerCount(), missing);
             int w = weightsPlan.resolve(meanWeights, flags);
-            if (w == ABSENT) {
+            if (w == NO_GRADIENT) {
                 return null;
             }
             int[] slot = weightsPlan.allocateSlots(new int[0], w);
@@ -246,16 +272,16 @@ public final class PointwiseProgram {
         }
 
         // which registers this call needs, with the ?: resolved and "no gradient" propagated
-        Plan plan = new Plan(registerCount(), absent);
-        int lossRegister = wantLoss ? plan.resolve(loss, flags) : ABSENT;
-        if (wantLoss && lossRegister == ABSENT) {
+        Plan plan = new Plan(this, registerCount(), missing);
+        int lossRegister = wantLoss ? plan.resolve(loss, flags) : NO_GRADIENT;
+        if (wantLoss && lossRegister == NO_GRADIENT) {
             return null;
         }
         int[] gradientRegisters = new int[gradients.length];
-        Arrays.fill(gradientRegisters, ABSENT);
+        Arrays.fill(gradientRegisters, NO_GRADIENT);
         boolean[] wanted = new boolean[gradients.length];
         for (int i = 0; i < gradients.length; i++) {
-            wanted[i] = anyGradient && i < wantGradients.length && wantGradients[i] && gradients[i] != ABSENT;
+            wanted[i] = anyGradient && i < wantGradients.length && wantGradients[i] && gradients[i] != NO_GRADIENT;
             if (wanted[i]) {
                 gradientRegisters[i] = plan.resolve(gradients[i], flags);
             }
@@ -271,8 +297,8 @@ public final class PointwiseProgram {
         }
         for (int i = 0; i < gradients.length; i++) {
             if (wanted[i]) {
-                if (gradientRegisters[i] == ABSENT) {
-                    gradientTensors[i] = null; // no path gave a gradient: null, as in Kernels
+                if (gradientRegisters[i] == NO_GRADIENT) {
+                    gradientTensors[i] = null; // no path gave a gradient: null, as in the array kernels
                 } else {
                     gradientTensors[i] = Nd4j.createUninitialized(DataType.FLOAT, shape);
                     stores.add(new int[] {gradientRegisters[i]});
@@ -281,12 +307,12 @@ public final class PointwiseProgram {
             }
         }
         int[] storeRegisters = stores.stream().mapToInt(s -> s[0]).toArray();
-        int sumRegister = sum ? lossRegister : ABSENT;
+        int sumRegister = sum ? lossRegister : NO_GRADIENT;
         int[] slot = plan.allocateSlots(storeRegisters, sumRegister);
         for (int k = 0; k < storeRegisters.length; k++) {
             storeRegisters[k] = slot[storeRegisters[k]];
         }
-        Execution execution = new Execution(plan.order(), tensors, scalars, sumRegister == ABSENT ? ABSENT : slot[sumRegister],
+        Execution execution = new Execution(plan.order(), tensors, scalars, sumRegister == NO_GRADIENT ? NO_GRADIENT : slot[sumRegister],
                 storeRegisters, storeBuffers.toArray(new FloatBuffer[0]), registerCount());
         double total = Workers.run(tasks, t -> run(execution, t, (int) length));
         INDArray value = null;
@@ -323,229 +349,6 @@ public final class PointwiseProgram {
         return fresh.data().asNioFloat();
     }
 
-    /** Resolves ?: and "no gradient" for one call, and lists the steps to run in order. */
-    private final class Plan {
-        private final int[] resolved;
-        private final boolean[] done;
-        /** absent()'s answers, memoised apart from resolve's (absent() lists no step) */
-        private final boolean[] absentKnown;
-        private final boolean[] absentMemo;
-        private final List<int[]> order = new ArrayList<>();
-        private int next;
-
-        private final boolean[] absentValues;
-
-        Plan(int registers, boolean[] absentValues) {
-            resolved = new int[registers + steps.size()]; // room for negations that "no gradient" minus x needs
-            done = new boolean[resolved.length];
-            absentKnown = new boolean[resolved.length];
-            absentMemo = new boolean[resolved.length];
-            next = registers;
-            this.absentValues = absentValues;
-        }
-
-        /** The register holding r's value in this call, or ABSENT; computes what it needs first. */
-        int resolve(int r, boolean[] flags) {
-            if (r == ABSENT || r < stepBase()) {
-                return r != ABSENT && r < absentValues.length && absentValues[r] ? ABSENT : r;
-            }
-            if (done[r]) {
-                return resolved[r];
-            }
-            Step s = steps.get(r - stepBase());
-            int result;
-            if (s.op() == null) {
-                result = resolve(flags[s.flag()] ? s.args()[0] : s.args()[1], flags);
-            } else if (absent(r, flags)) {
-                // decided before any argument is listed: "no gradient" times anything computes neither factor
-                // (KLDivLoss's exp(target) when log_target is false)
-                result = ABSENT;
-            } else {
-                int[] args = new int[s.args().length];
-                for (int i = 0; i < args.length; i++) {
-                    args[i] = resolve(s.args()[i], flags);
-                }
-                result = absentRule(s.op(), r, args);
-            }
-            done[r] = true;
-            resolved[r] = result;
-            return result;
-        }
-
-        /** Whether r is "no gradient" in this call, decided without listing any step to run. */
-        private boolean absent(int r, boolean[] flags) {
-            if (r == ABSENT || r < stepBase()) {
-                return r == ABSENT || r < absentValues.length && absentValues[r];
-            }
-            if (done[r]) {
-                return resolved[r] == ABSENT;
-            }
-            if (absentKnown[r]) {
-                return absentMemo[r];
-            }
-            Step s = steps.get(r - stepBase());
-            int[] args = s.args();
-            boolean result;
-            if (s.op() == null) {
-                result = absent(flags[s.flag()] ? args[0] : args[1], flags);
-            } else if (s.op() == PointwiseOp.ADD || s.op() == PointwiseOp.SUB) {
-                result = absent(args[0], flags) && absent(args[1], flags);
-            } else if (s.op() == PointwiseOp.WHERE) {
-                boolean anyAbsent = Arrays.stream(args).anyMatch(a -> absent(a, flags));
-                int present = absent(args[1], flags) ? args[2] : args[1];
-                result = anyAbsent && (absent(args[0], flags) || absent(present, flags) || isNumber(present));
-            } else {
-                result = Arrays.stream(args).anyMatch(a -> absent(a, flags));
-            }
-            absentKnown[r] = true;
-            absentMemo[r] = result;
-            return result;
-        }
-
-        /**
-         * Kernels' rules for null: x + none = x, none - x = -x, where(c, tensor, none) has 0 for none; otherwise none
-         * (resolve asks absent() first, so the steps of a value that is none are never listed).
-         */
-        private int absentRule(PointwiseOp op, int r, int[] args) {
-            boolean anyAbsent = Arrays.stream(args).anyMatch(a -> a == ABSENT);
-            if (!anyAbsent) {
-                order.add(new int[] {op.ordinal(), r, arg(args, 0), arg(args, 1), arg(args, 2)});
-                return r;
-            }
-            switch (op) {
-                case ADD:
-                    return args[0] == ABSENT ? args[1] : args[0];
-                case SUB:
-                    if (args[0] == ABSENT && args[1] != ABSENT) {
-                        int negated = next++;
-                        order.add(new int[] {PointwiseOp.NEG.ordinal(), negated, args[1], args[1], args[1]});
-                        return negated;
-                    }
-                    return args[0];
-                case WHERE:
-                    int present = args[1] == ABSENT ? args[2] : args[1];
-                    if (args[0] == ABSENT || present == ABSENT || isNumber(present)) {
-                        return ABSENT; // Kernels.where(cond, number, null) is null, as is where(cond, null, null)
-                    }
-                    int zero = zeroConstant();
-                    order.add(new int[] {op.ordinal(), r, args[0], args[1] == ABSENT ? zero : args[1], args[2] == ABSENT ? zero : args[2]});
-                    return r;
-                default:
-                    return ABSENT;
-            }
-        }
-
-        /** A Java number of the DSL (a literal or a scalar value), not a tensor. */
-        private boolean isNumber(int r) {
-            return r >= inputCount + optionCount && r < stepBase() && r != seed;
-        }
-
-        private int zeroConstant() {
-            Integer zero = registers.get("0.0");
-            if (zero == null) {
-                throw new IllegalStateException(lossName + ": a pointwise program with where() over gradients needs the constant 0.0");
-            }
-            return zero;
-        }
-
-        private int arg(int[] args, int i) {
-            return i < args.length ? args[i] : args[0];
-        }
-
-        List<int[]> order() {
-            return order;
-        }
-
-        /**
-         * Gives the steps' results as few blocks as their lifetimes allow (a linear scan over the order), so that
-         * a long program's working set stays in the L1 cache; rewrites the order in place. A step never writes a
-         * block it reads. Returns each register's block; values and constants keep their own.
-         */
-        int[] allocateSlots(int[] kept, int alsoKept) {
-            int[] slot = new int[resolved.length];
-            for (int r = 0; r < slot.length; r++) {
-                slot[r] = r < stepBase() ? r : ABSENT;
-            }
-            int[] lastUse = new int[resolved.length];
-            java.util.Arrays.fill(lastUse, -1);
-            for (int k = 0; k < order.size(); k++) {
-                int[] s = order.get(k);
-                for (int i = 2; i < 5; i++) {
-                    lastUse[s[i]] = k;
-                }
-            }
-            for (int r : kept) {
-                lastUse[r] = Integer.MAX_VALUE;
-            }
-            if (alsoKept != ABSENT) {
-                lastUse[alsoKept] = Integer.MAX_VALUE;
-            }
-            java.util.ArrayDeque<Integer> free = new java.util.ArrayDeque<>();
-            int next = stepBase();
-            for (int k = 0; k < order.size(); k++) {
-                int[] s = order.get(k);
-                int dst = free.isEmpty() ? next++ : free.pop();
-                slot[s[1]] = dst;
-                int[] mapped = {s[0], dst, slot[s[2]], slot[s[3]], slot[s[4]]};
-                for (int i = 2; i < 5; i++) {
-                    int r = s[i];
-                    if (r >= stepBase() && lastUse[r] == k) {
-                        lastUse[r] = -1; // freed once, however many arguments name it
-                        free.push(slot[r]);
-                    }
-                }
-                if (lastUse[s[1]] < 0) {
-                    free.push(dst); // computed but never read: a dead step (none are planned, but be safe)
-                }
-                order.set(k, mapped);
-            }
-            return slot;
-        }
-    }
-
-    /** One call's work: the steps, where each register's value comes from, and where results go. */
-    record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int sumRegister, int[] storeRegisters,
-            FloatBuffer[] storeBuffers, int registers) {
-
-        /** Runs elements [from, to) and returns the sum of the loss over them (0 when not summed). */
-        double run(int from, int to, float[][] regs, float[] tmp) {
-            int used = Math.min(BLOCK, to - from);
-            for (int r = 0; r < tensors.length; r++) {
-                if (tensors[r] == null && r < scalars.length) {
-                    Arrays.fill(regs[r], 0, used, scalars[r]);
-                }
-            }
-            PointwiseOp[] ops = PointwiseOp.values();
-            double total = 0;
-            for (int start = from; start < to; start += BLOCK) {
-                int n = Math.min(BLOCK, to - start);
-                for (int r = 0; r < tensors.length; r++) {
-                    if (tensors[r] != null) {
-                        tensors[r].get(start, regs[r], 0, n);
-                    }
-                }
-                for (int[] s : order) {
-                    ops[s[0]].apply(regs[s[1]], regs[s[2]], regs[s[3]], regs[s[4]], tmp, n);
-                }
-                if (sumRegister != ABSENT) {
-                    total += BlockMath.get().sum(regs[sumRegister], n);
-                }
-                for (int k = 0; k < storeRegisters.length; k++) {
-                    storeBuffers[k].put(start, regs[storeRegisters[k]], 0, n);
-                }
-            }
-            return total;
-        }
-
-        int registerSlots() {
-            int max = registers;
-            for (int[] s : order) {
-                max = Math.max(max, s[1] + 1);
-            }
-            return max;
-        }
-    }
-
     // ---------------------------------------------------------------- building
 
     /** Builds a program step by step; names are the generated code's locals, numbers are constants. */
@@ -560,8 +363,8 @@ public final class PointwiseProgram {
         private final List<Object[]> pending = new ArrayList<>();
         private String seedName;
         private int seed;
-        private int loss = ABSENT;
-        private int meanWeights = ABSENT;
+        private int loss = NO_GRADIENT;
+        private int meanWeights = NO_GRADIENT;
         private String meanWeightsName;
         private int[] gradients = new int[0];
         private String lossValueName;
@@ -604,7 +407,7 @@ public final class PointwiseProgram {
             return this;
         }
 
-        /** {@code name = flag ? ifTrue : ifFalse}, flag one of the scalars; {@code "none"} is "no gradient". */
+        /** {@code name = flag ? ifTrue : ifFalse}, flag one of the scalars; {@link #NO_GRADIENT_NAME} is "no gradient". */
         public Builder choose(String name, String flag, String ifTrue, String ifFalse) {
             pending.add(new Object[] {name, null, new String[] {ifTrue, ifFalse}, flag});
             return this;
@@ -667,15 +470,15 @@ public final class PointwiseProgram {
                 for (int i = 0; i < names.length; i++) {
                     args[i] = register(names[i]);
                 }
-                int flag = p[1] == null ? register((String) p[3]) : ABSENT;
+                int flag = p[1] == null ? register((String) p[3]) : NO_GRADIENT;
                 if (registers.containsKey(name)) {
                     throw new IllegalArgumentException(lossName + ": " + name + " is defined twice");
                 }
                 registers.put(name, stepBase + steps.size());
                 steps.add(new Step(name, (PointwiseOp) p[1], args, flag));
             }
-            loss = lossValueName == null ? ABSENT : register(lossValueName);
-            meanWeights = meanWeightsName == null ? ABSENT : register(meanWeightsName);
+            loss = lossValueName == null ? NO_GRADIENT : register(lossValueName);
+            meanWeights = meanWeightsName == null ? NO_GRADIENT : register(meanWeightsName);
             gradients = new int[gradientNames.size()];
             for (int k = 0; k < gradientNames.size(); k++) {
                 String[] g = gradientNames.get(k);
@@ -688,8 +491,8 @@ public final class PointwiseProgram {
         }
 
         private int register(String name) {
-            if ("none".equals(name)) {
-                return ABSENT;
+            if (NO_GRADIENT_NAME.equals(name)) {
+                return NO_GRADIENT;
             }
             Integer r = registers.get(name);
             if (r == null) {

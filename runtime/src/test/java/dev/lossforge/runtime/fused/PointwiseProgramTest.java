@@ -1,6 +1,7 @@
 package dev.lossforge.runtime.fused;
 
 import static dev.lossforge.runtime.fused.PointwiseOp.*;
+import static dev.lossforge.runtime.fused.PointwiseProgram.NO_GRADIENT_NAME;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lossforge.LossAndGradients;
 import dev.lossforge.Reduction;
-import dev.lossforge.runtime.Kernels;
+import dev.lossforge.runtime.Broadcasting;
+import dev.lossforge.runtime.Pointwise;
+import dev.lossforge.runtime.TorchPrimitives;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,8 +37,8 @@ class PointwiseProgramTest {
             .step("xy", MUL, "x", "y")
             .choose("value", "flag", "xy", "x")
             .step("gy", MUL, "g", "x")
-            .choose("gradXy", "flag", "g", "none")
-            .choose("gradX0", "flag", "none", "g")
+            .choose("gradXy", "flag", "g", NO_GRADIENT_NAME)
+            .choose("gradX0", "flag", NO_GRADIENT_NAME, "g")
             .step("gx1", MUL, "gradXy", "y")
             .step("gradX", ADD, "gx1", "gradX0")
             .step("gradY", MUL, "gradXy", "x")
@@ -53,7 +56,7 @@ class PointwiseProgramTest {
             INDArray x = random(1, shape);
             INDArray t = random(2, shape);
             INDArray x0 = x.dup();
-            INDArray sq = Kernels.square(Kernels.sub(x, t));
+            INDArray sq = Pointwise.square(Broadcasting.sub(x, t));
             double sum = 0;
             for (float v : sq.data().asFloat()) {
                 sum += v;
@@ -63,7 +66,7 @@ class PointwiseProgramTest {
             assertEquals(sum, MSE.forward(Reduction.SUM, x, t).getDouble(0), 1e-5 * Math.abs(sum));
             assertEquals(sq, MSE.forward(Reduction.NONE, x, t));
             LossAndGradients both = MSE.forwardBackward(Reduction.MEAN, Nd4j.scalar(2f), x, t);
-            INDArray expected = Kernels.sub(x, t).mul(4.0 / x.length());
+            INDArray expected = Broadcasting.sub(x, t).mul(4.0 / x.length());
             assertTrue(expected.equalsWithEps(both.gradients()[0], 1e-6), "gradient");
             assertEquals(expected.neg(), both.gradients()[1]);
             assertEquals(x0, x, "the input is not modified");
@@ -76,7 +79,7 @@ class PointwiseProgramTest {
         INDArray t = random(4, 4, 6);
         INDArray g = random(5, 4, 6);
         INDArray[] grads = MSE.backward(Reduction.NONE, g, x, t);
-        assertTrue(g.mul(Kernels.sub(x, t)).mul(2.0).equalsWithEps(grads[0], 1e-6));
+        assertTrue(g.mul(Broadcasting.sub(x, t)).mul(2.0).equalsWithEps(grads[0], 1e-6));
         assertNull(MSE.backward(Reduction.NONE, random(5, 6, 4), x, t), "a gradOutput of another shape is left to the general path");
     }
 
@@ -115,9 +118,9 @@ class PointwiseProgramTest {
                 LossAndGradients inside = MSE.forwardBackward(Reduction.MEAN, Nd4j.scalar(1f), x, t);
                 assertEquals(outside.loss().getDouble(0), inside.loss().getDouble(0));
                 assertEquals(outside.gradients()[0], inside.gradients()[0].detach());
-                INDArray rows = dev.lossforge.runtime.Kernels.logSoftmaxPick(picked[0], 1,
+                INDArray rows = dev.lossforge.runtime.Softmax.logSoftmaxPick(picked[0], 1,
                         Nd4j.createFromArray(new long[70]), -100);
-                assertEquals(dev.lossforge.runtime.Kernels.gather(dev.lossforge.runtime.Kernels.logSoftmax(picked[0], 1), 1,
+                assertEquals(dev.lossforge.runtime.IndexKernels.gather(dev.lossforge.runtime.Softmax.logSoftmax(picked[0], 1), 1,
                         Nd4j.createFromArray(new long[70]), -100).detach(), rows.detach());
             }
         }
@@ -132,7 +135,7 @@ class PointwiseProgramTest {
     }
 
     @Test
-    void chooseRunsTheBranchTakenAndNoGradientFollowsKernelsRules() {
+    void chooseRunsTheBranchTakenAndNoGradientFollowsTheKernelsRules() {
         INDArray x = random(9, 5, 7);
         INDArray y = random(10, 5, 7);
         LossAndGradients on = CHOOSE.forwardBackward(Reduction.NONE, Nd4j.ones(DataType.FLOAT, 5, 7), x, y, true);
@@ -142,7 +145,7 @@ class PointwiseProgramTest {
         LossAndGradients off = CHOOSE.forwardBackward(Reduction.NONE, Nd4j.ones(DataType.FLOAT, 5, 7), x, y, false);
         assertEquals(x, off.loss());
         assertEquals(Nd4j.ones(DataType.FLOAT, 5, 7), off.gradients()[0]);
-        assertNull(off.gradients()[1], "no path gave y a gradient: null, as Kernels' \"no gradient\"");
+        assertNull(off.gradients()[1], "no path gave y a gradient: null, the kernels' \"no gradient\"");
     }
 
     @Test
@@ -159,7 +162,7 @@ class PointwiseProgramTest {
     }
 
     /**
-     * Every op against its Kernels twin, on ordinary and special values (NaN, infinities, zeros, extremes); an op
+     * Every op against its array-kernel twin, on ordinary and special values (NaN, infinities, zeros, extremes); an op
      * without a check here fails the test. (OpSpecialValuesTest checks both against PyTorch.)
      */
     @Test
@@ -181,49 +184,49 @@ class PointwiseProgramTest {
         INDArray ax = Nd4j.createFromArray(a);
         INDArray bx = Nd4j.createFromArray(b);
         INDArray px = Nd4j.createFromArray(probabilities);
-        check(ADD, Kernels.add(ax, bx), a, b);
-        check(SUB, Kernels.sub(ax, bx), a, b);
-        check(MUL, Kernels.mul(ax, bx), a, b);
-        check(DIV, Kernels.div(ax, bx), a, b);
-        check(NEG, Kernels.neg(ax), a);
-        check(EXP, Kernels.exp(ax), a);
-        check(LOG, Kernels.log(ax), a);
-        check(LOG1P, Kernels.log1p(ax), a);
-        check(SQRT, Kernels.sqrt(ax), a);
-        check(SQUARE, Kernels.square(ax), a);
-        check(ABS, Kernels.abs(ax), a);
-        check(SIGMOID, Kernels.sigmoid(ax), a);
-        check(LOG_SIGMOID, Kernels.logSigmoid(ax), a);
-        check(SOFTPLUS, Kernels.softplus(ax), a);
-        check(GT, Kernels.gt(ax, bx), a, b);
-        check(GE, Kernels.ge(ax, bx), a, b);
-        check(LT, Kernels.lt(ax, bx), a, b);
-        check(LE, Kernels.le(ax, bx), a, b);
-        check(EQ, Kernels.eq(ax, bx), a, b);
-        check(NE, Kernels.ne(ax, bx), a, b);
-        check(RSUB_ONE, Kernels.rsub(1.0, ax), a);
-        check(WHERE, Kernels.where(ax, bx, ax), a, b, a);
-        check(BINARY_CROSS_ENTROPY, Kernels.binaryCrossEntropy(px, bx), probabilities, b);
-        check(BCE_GRAD_INPUT, Kernels.binaryCrossEntropyGradInput(px, bx), probabilities, b);
-        check(BCE_GRAD_TARGET, Kernels.binaryCrossEntropyGradTarget(px, bx), probabilities, b);
+        check(ADD, Broadcasting.add(ax, bx), a, b);
+        check(SUB, Broadcasting.sub(ax, bx), a, b);
+        check(MUL, Broadcasting.mul(ax, bx), a, b);
+        check(DIV, Broadcasting.div(ax, bx), a, b);
+        check(NEG, Pointwise.neg(ax), a);
+        check(EXP, Pointwise.exp(ax), a);
+        check(LOG, Pointwise.log(ax), a);
+        check(LOG1P, Pointwise.log1p(ax), a);
+        check(SQRT, Pointwise.sqrt(ax), a);
+        check(SQUARE, Pointwise.square(ax), a);
+        check(ABS, Pointwise.abs(ax), a);
+        check(SIGMOID, Pointwise.sigmoid(ax), a);
+        check(LOG_SIGMOID, Pointwise.logSigmoid(ax), a);
+        check(SOFTPLUS, Pointwise.softplus(ax), a);
+        check(GT, Pointwise.gt(ax, bx), a, b);
+        check(GE, Pointwise.ge(ax, bx), a, b);
+        check(LT, Pointwise.lt(ax, bx), a, b);
+        check(LE, Pointwise.le(ax, bx), a, b);
+        check(EQ, Pointwise.eq(ax, bx), a, b);
+        check(NE, Pointwise.ne(ax, bx), a, b);
+        check(RSUB_ONE, Broadcasting.rsub(1.0, ax), a);
+        check(WHERE, Pointwise.where(ax, bx, ax), a, b, a);
+        check(BINARY_CROSS_ENTROPY, TorchPrimitives.binaryCrossEntropy(px, bx), probabilities, b);
+        check(BCE_GRAD_INPUT, TorchPrimitives.binaryCrossEntropyGradInput(px, bx), probabilities, b);
+        check(BCE_GRAD_TARGET, TorchPrimitives.binaryCrossEntropyGradTarget(px, bx), probabilities, b);
         float[] beta = new float[n];
         java.util.Arrays.fill(beta, 1.5f);
-        check(SMOOTH_L1, Kernels.smoothL1(ax, bx, 1.5), a, b, beta);
-        check(SMOOTH_L1_GRAD_INPUT, Kernels.smoothL1GradInput(ax, bx, 1.5), a, b, beta);
-        check(HUBER, Kernels.huber(ax, bx, 1.5), a, b, beta);
-        check(HUBER_GRAD_INPUT, Kernels.huberGradInput(ax, bx, 1.5), a, b, beta);
+        check(SMOOTH_L1, TorchPrimitives.smoothL1(ax, bx, 1.5), a, b, beta);
+        check(SMOOTH_L1_GRAD_INPUT, TorchPrimitives.smoothL1GradInput(ax, bx, 1.5), a, b, beta);
+        check(HUBER, TorchPrimitives.huber(ax, bx, 1.5), a, b, beta);
+        check(HUBER_GRAD_INPUT, TorchPrimitives.huberGradInput(ax, bx, 1.5), a, b, beta);
         java.util.Arrays.fill(beta, 0f);
-        check(SMOOTH_L1_GRAD_INPUT, Kernels.smoothL1GradInput(ax, bx, 0.0), a, b, beta);
-        check(SIGN, Kernels.sign(ax), a);
-        check(RELU, Kernels.relu(ax), a);
-        check(CLAMP, Kernels.clamp(ax, -1.0, 2.0), a, filled(n, -1f), filled(n, 2f));
-        check(CLAMP_MIN, Kernels.clampMin(ax, -1.0), a, filled(n, -1f));
-        check(CLAMP_MAX, Kernels.clampMax(ax, 2.0), a, filled(n, 2f));
-        check(CLAMP_MIN_STRAIGHT_THROUGH, Kernels.clampMinStraightThrough(ax, 1e-6), a, filled(n, 1e-6f));
-        check(MAXIMUM, Kernels.maximum(ax, bx), a, b);
-        check(MINIMUM, Kernels.minimum(ax, bx), a, b);
+        check(SMOOTH_L1_GRAD_INPUT, TorchPrimitives.smoothL1GradInput(ax, bx, 0.0), a, b, beta);
+        check(SIGN, Pointwise.sign(ax), a);
+        check(RELU, Pointwise.relu(ax), a);
+        check(CLAMP, Pointwise.clamp(ax, -1.0, 2.0), a, filled(n, -1f), filled(n, 2f));
+        check(CLAMP_MIN, Pointwise.clampMin(ax, -1.0), a, filled(n, -1f));
+        check(CLAMP_MAX, Pointwise.clampMax(ax, 2.0), a, filled(n, 2f));
+        check(CLAMP_MIN_STRAIGHT_THROUGH, Pointwise.clampMinStraightThrough(ax, 1e-6), a, filled(n, 1e-6f));
+        check(MAXIMUM, Broadcasting.maximum(ax, bx), a, b);
+        check(MINIMUM, Broadcasting.minimum(ax, bx), a, b);
         for (float p : new float[] {2f, 0.5f, -0.5f, 3f, -1f, 0f, 1.5f}) {
-            check(POW, Kernels.pow(ax, p), a, filled(n, p));
+            check(POW, Pointwise.pow(ax, p), a, filled(n, p));
         }
         assertEquals(java.util.EnumSet.allOf(PointwiseOp.class), checked, "every fused op is compared with its kernel");
     }

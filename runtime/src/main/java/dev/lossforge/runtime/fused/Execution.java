@@ -1,0 +1,51 @@
+package dev.lossforge.runtime.fused;
+
+import static dev.lossforge.runtime.fused.PointwiseProgram.BLOCK;
+import static dev.lossforge.runtime.fused.PointwiseProgram.NO_GRADIENT;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.List;
+
+/** One call's work: the steps, where each register's value comes from, and where results go. */
+record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int sumRegister, int[] storeRegisters,
+        FloatBuffer[] storeBuffers, int registers) {
+
+    /** Runs elements [from, to) and returns the sum of the loss over them (0 when not summed). */
+    double run(int from, int to, float[][] regs, float[] tmp) {
+        int used = Math.min(BLOCK, to - from);
+        for (int r = 0; r < tensors.length; r++) {
+            if (tensors[r] == null && r < scalars.length) {
+                Arrays.fill(regs[r], 0, used, scalars[r]);
+            }
+        }
+        PointwiseOp[] ops = PointwiseOp.values();
+        double total = 0;
+        for (int start = from; start < to; start += BLOCK) {
+            int n = Math.min(BLOCK, to - start);
+            for (int r = 0; r < tensors.length; r++) {
+                if (tensors[r] != null) {
+                    tensors[r].get(start, regs[r], 0, n);
+                }
+            }
+            for (int[] s : order) {
+                ops[s[0]].apply(regs[s[1]], regs[s[2]], regs[s[3]], regs[s[4]], tmp, n);
+            }
+            if (sumRegister != NO_GRADIENT) {
+                total += BlockMath.get().sum(regs[sumRegister], n);
+            }
+            for (int k = 0; k < storeRegisters.length; k++) {
+                storeBuffers[k].put(start, regs[storeRegisters[k]], 0, n);
+            }
+        }
+        return total;
+    }
+
+    int registerSlots() {
+        int max = registers;
+        for (int[] s : order) {
+            max = Math.max(max, s[1] + 1);
+        }
+        return max;
+    }
+}
