@@ -165,7 +165,7 @@ public final class ShapeBinder {
     public ShapeBinder broadcastsInto(String param, INDArray option, long[] shape, String declared) {
         long[] broadcast;
         try {
-            broadcast = dev.lossforge.runtime.Broadcasting.broadcastShape(option.shape(), shape);
+            broadcast = Broadcasting.broadcastShape(option.shape(), shape);
         } catch (IllegalArgumentException e) {
             broadcast = null;
         }

@@ -29,7 +29,7 @@ public enum Op {
     OPTION_TENSOR(null, "", null, null, null),
     SCALAR(null, "", null, null, null),
     SEED(null, "", null, "gradLoss", null),
-    /** "no gradient": what the branch of a ?: not taken receives (see Kernels on null) */
+    /** "no gradient": what the branch of a ?: not taken receives (see runtime.NoGradient) */
     NO_GRADIENT(null, "", null, "null", null),
 
     // ------------------------------------------------------------------ arithmetic (Tensor methods)
