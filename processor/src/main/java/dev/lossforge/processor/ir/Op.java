@@ -364,8 +364,7 @@ public enum Op {
             throw new ShapeError(Diag.INDEX_DOMAIN, n.arg(1).text(), domain, dim, t, picked);
         }
         if (!ShapeRules.sameShape(result, a.get(1))) {
-            throw new ShapeError(List.of("hint   : the index must have the shape of " + t + " without dim " + dim),
-                    Diag.SHAPE_MISMATCH, "the index of gather(_, " + dim + ", _)", result, a.get(1));
+            throw new ShapeError(Diag.GATHER_INDEX_SHAPE, t, dim, result, a.get(1));
         }
         return result;
     }
