@@ -168,19 +168,19 @@ final class Formula implements Derivative {
         }
 
         private Expr sum() {
-            Expr e = product();
-            while (peek('+') || peek('-')) {
-                char op = text.charAt(at++);
-                e = new Arithmetic(op, e, product());
-            }
-            return e;
+            return leftToRight('+', '-', this::product);
         }
 
         private Expr product() {
-            Expr e = unary();
-            while (peek('*') || peek('/')) {
+            return leftToRight('*', '/', this::unary);
+        }
+
+        /** Operands joined by either operator, grouped from the left: {@code a - b - c} is {@code (a - b) - c}. */
+        private Expr leftToRight(char op1, char op2, java.util.function.Supplier<Expr> operand) {
+            Expr e = operand.get();
+            while (peek(op1) || peek(op2)) {
                 char op = text.charAt(at++);
-                e = new Arithmetic(op, e, unary());
+                e = new Arithmetic(op, e, operand.get());
             }
             return e;
         }

@@ -381,7 +381,7 @@ public enum Op {
             return a.get(1); // a scalar weight (an unset option without a shape) fills
         }
         if (w.hasVariadic() || w.fixedRank() != 1) {
-            throw new ShapeError(Diag.SHAPE_MISMATCH, "the weights of take", "(C)", w);
+            throw new ShapeError(Diag.TAKE_WEIGHTS_SHAPE, w);
         }
         String domain = c.indexDomain(n.arg(1));
         if (domain != null && !domain.equals(w.prefix().get(0)) && !SymShape.isWildcard(w.prefix().get(0))) {
@@ -398,7 +398,7 @@ public enum Op {
             java.util.List<String> dims = new java.util.ArrayList<>(t.dims());
             int at = dim < 0 ? dim + dims.size() + 1 : dim;
             if (at < 0 || at > dims.size()) {
-                throw new ShapeError(Diag.DIM_RANGE, dim, "unsqueeze of", t);
+                throw new ShapeError(Diag.UNSQUEEZE_DIM_RANGE, dim, t);
             }
             dims.add(at, "1");
             return SymShape.fixed(dims);
@@ -437,7 +437,7 @@ public enum Op {
     /** Both branches of a ?: must have the same shape: only one of them is computed. */
     private static SymShape chooseShape(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
         if (!ShapeRules.sameShape(a.get(1), a.get(2))) {
-            throw new ShapeError(Diag.SHAPE_MISMATCH, "the other branch of this ?:", a.get(1), a.get(2));
+            throw new ShapeError(Diag.BRANCH_SHAPE, a.get(1), a.get(2));
         }
         return a.get(1);
     }
@@ -448,7 +448,7 @@ public enum Op {
         String along = ShapeRules.dimAt(t, ShapeRules.locate(t, n.dims()[0]));
         if (!w.isScalar() && (w.hasVariadic() || w.fixedRank() != 1
                 || !w.prefix().get(0).equals(along) && !SymShape.isWildcard(w.prefix().get(0)) && !SymShape.isWildcard(along))) {
-            throw new ShapeError(Diag.SHAPE_MISMATCH, "the weights of scaleAlong(_, " + n.dims()[0] + ", _)", "(" + along + ")", w);
+            throw new ShapeError(Diag.SCALE_ALONG_WEIGHTS_SHAPE, n.dims()[0], along, w);
         }
         return t;
     }
@@ -457,7 +457,7 @@ public enum Op {
         SymShape t = a.get(0);
         SymShape expected = ShapeRules.drop(t, n.dims()[0]);
         if (!ShapeRules.sameShape(expected, a.get(1))) {
-            throw new ShapeError(Diag.SHAPE_MISMATCH, "the index of pickMask(_, " + n.dims()[0] + ", _)", expected, a.get(1));
+            throw new ShapeError(Diag.PICK_MASK_INDEX_SHAPE, n.dims()[0], expected, a.get(1));
         }
         return t;
     }
@@ -466,7 +466,7 @@ public enum Op {
     private static SymShape weighted(Node n, List<SymShape> a, ShapeRule.Context c) throws ShapeError {
         SymShape both = broadcast(a.get(0), a.get(1));
         if (!ShapeRules.sameShape(both, a.get(0))) {
-            throw new ShapeError(Diag.SHAPE_MISMATCH, "the weights of weighted(loss, weights), broadcast,", a.get(0), both);
+            throw new ShapeError(Diag.WEIGHTS_BEYOND_LOSS, a.get(0), both);
         }
         return a.get(0);
     }

@@ -400,7 +400,7 @@ public final class LossParser {
                 // reported below
             }
         }
-        problems.add(Problem.at(arg, Diag.ARGUMENTS, op.dslName(), "integer literals as dims (shapes are checked at compile time)", "'" + e + "'"));
+        problems.add(Problem.at(arg, Diag.DIMS_NOT_LITERAL, op.dslName(), "'" + e + "'"));
         return null;
     }
 

@@ -132,17 +132,17 @@ public final class ShapeRules {
             if (dim < s.prefix().size()) return new Position(true, dim);
             if (!s.hasVariadic() && dim < s.fixedRank()) return new Position(false, dim - s.prefix().size());
             if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
-            throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
+            throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, s);
         }
         long fromEnd = -(long) dim; // Integer.MIN_VALUE has no int negation
         if (fromEnd > s.fixedRank()) {
             if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
-            throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
+            throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, s);
         }
         if (fromEnd <= s.suffix().size()) return new Position(false, (int) (s.suffix().size() - fromEnd));
         if (!s.hasVariadic()) return new Position(true, (int) (s.prefix().size() - (fromEnd - s.suffix().size())));
         if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
-        throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
+        throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, s);
     }
 
     public static String dimAt(SymShape s, Position p) {
