@@ -55,7 +55,9 @@ final class Formula implements Derivative {
             values.put(let.getKey(), let.getValue().build(graph, out, values));
         }
         Node[] parts = new Node[out.args().size()];
-        p.gradients.forEach((arg, e) -> parts[arg] = e.build(graph, out, values));
+        for (Map.Entry<Integer, Expr> gradient : p.gradients.entrySet()) {
+            parts[gradient.getKey()] = gradient.getValue().build(graph, out, values);
+        }
         return parts;
     }
 
@@ -123,7 +125,10 @@ final class Formula implements Derivative {
 
     private record Call(Op op, List<Expr> args) implements Expr {
         public Node build(Graph graph, Node out, Map<String, Node> values) {
-            Node[] nodes = args.stream().map(a -> a.build(graph, out, values)).toArray(Node[]::new);
+            Node[] nodes = new Node[args.size()];
+            for (int i = 0; i < nodes.length; i++) {
+                nodes[i] = args.get(i).build(graph, out, values);
+            }
             return graph.op(op, op.emitTemplate().contains("$dim") ? out.dims() : new int[0], nodes);
         }
     }
@@ -168,19 +173,18 @@ final class Formula implements Derivative {
         }
 
         private Expr sum() {
-            return leftToRight('+', '-', this::product);
+            return leftToRight(true);
         }
 
-        private Expr product() {
-            return leftToRight('*', '/', this::unary);
-        }
-
-        /** Operands joined by either operator, grouped from the left: {@code a - b - c} is {@code (a - b) - c}. */
-        private Expr leftToRight(char op1, char op2, java.util.function.Supplier<Expr> operand) {
-            Expr e = operand.get();
-            while (peek(op1) || peek(op2)) {
+        /**
+         * Operands joined by {@code + -} (a sum of products) or {@code * /} (a product of unary terms), grouped from
+         * the left: {@code a - b - c} is {@code (a - b) - c}.
+         */
+        private Expr leftToRight(boolean sum) {
+            Expr e = sum ? leftToRight(false) : unary();
+            while (sum ? peek('+') || peek('-') : peek('*') || peek('/')) {
                 char op = text.charAt(at++);
-                e = new Arithmetic(op, e, operand.get());
+                e = new Arithmetic(op, e, sum ? leftToRight(false) : unary());
             }
             return e;
         }
