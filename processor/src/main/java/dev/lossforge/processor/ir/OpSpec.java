@@ -102,28 +102,29 @@ public final class OpSpec {
 
     /** {@code rule} checks the operands; the result always has the first operand's shape. */
     OpSpec keepsShape(ShapeRule rule) {
-        this.shapeRule = rule;
-        this.keepsShape = true;
-        return this;
+        return shape(rule, true, false, false);
     }
 
     /** The operands broadcast against each other (PyTorch's rule); gradients are summed back to each operand. */
     OpSpec broadcasts(ShapeRule rule) {
-        this.shapeRule = rule;
-        this.broadcasts = true;
-        return this;
+        return shape(rule, false, true, false);
     }
 
     /** The result's shape differs from the operands'; the derivative returns each gradient in its operand's shape. */
     OpSpec changesShape(ShapeRule rule) {
-        this.shapeRule = rule;
-        this.gradientsInArgumentShapes = true;
-        return this;
+        return shape(rule, false, false, true);
     }
 
     /** Any other rule: its operands that get a gradient have the result's shape. */
     OpSpec shape(ShapeRule rule) {
+        return shape(rule, false, false, false);
+    }
+
+    private OpSpec shape(ShapeRule rule, boolean keepsShape, boolean broadcasts, boolean gradientsInArgumentShapes) {
         this.shapeRule = rule;
+        this.keepsShape = keepsShape;
+        this.broadcasts = broadcasts;
+        this.gradientsInArgumentShapes = gradientsInArgumentShapes;
         return this;
     }
 
