@@ -80,8 +80,8 @@ public final class LossProcessor extends AbstractProcessor {
         LossWriter.withGeneratedAnnotation(booleanOption(env, GENERATED_ANNOTATION, true));
         for (String key : env.getOptions().keySet()) {
             if (key.startsWith("lossforge.") && !getSupportedOptions().contains(key)) {
-                env.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR, Diag.OPTION.format("unknown processor option -A"
-                        + key + "; LossForge's options are " + String.join(", ", new java.util.TreeSet<>(getSupportedOptions()))));
+                env.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR, Diag.PROCESSOR_OPTION_UNKNOWN.format(key,
+                        String.join(", ", new java.util.TreeSet<>(getSupportedOptions()))));
             }
         }
     }
@@ -136,7 +136,7 @@ public final class LossProcessor extends AbstractProcessor {
             return Boolean.parseBoolean(value);
         }
         env.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
-                Diag.OPTION.format("-A" + key + "=" + value + " is not a valid value; use true or false"));
+                Diag.PROCESSOR_OPTION_VALUE.format(key, value));
         return fallback;
     }
 
@@ -148,15 +148,12 @@ public final class LossProcessor extends AbstractProcessor {
         LossModel first = declarations.get(0).variant().model();
         for (Declared other : declarations.subList(1, declarations.size())) {
             if (!other.variant().model().options().equals(first.options())) {
-                reporter.error(other.method(), Diag.SIGNATURE.format("every declaration of " + first.className()
-                        + " must take the same options as " + first.methodName() + "(): they share one builder"));
+                reporter.error(other.method(), Diag.DECLARATIONS_OPTIONS, first.className(), first.methodName());
                 return;
             }
             int inputs = other.variant().model().inputs().size();
             if (inputs != first.inputs().size()) {
-                reporter.error(other.method(), Diag.SIGNATURE.format("every declaration of " + first.className() + " must take as many"
-                        + " tensor inputs as " + first.methodName() + "() (" + first.inputs().size() + "), not " + inputs
-                        + ": a call passes them to whichever declaration its shapes fit"));
+                reporter.error(other.method(), Diag.DECLARATIONS_INPUTS, first.className(), first.methodName(), first.inputs().size(), inputs);
                 return;
             }
         }
@@ -164,15 +161,13 @@ public final class LossProcessor extends AbstractProcessor {
             LossWriter.write(declarations.stream().map(Declared::variant).toList()).writeTo(processingEnv.getFiler());
         } catch (IOException e) {
             ExecutableElement method = declarations.get(0).method();
-            reporter.error(method, Diag.INTERNAL.format(method.getSimpleName() + "()",
-                    "could not write " + first.className() + ": " + e.getMessage()));
+            reporter.error(method, Diag.INTERNAL, method.getSimpleName() + "()", "could not write " + first.className() + ": " + e.getMessage());
         }
     }
 
     private LossWriter.Variant compile(ExecutableElement method) {
         if (trees == null) {
-            reporter.error(method, Diag.SIGNATURE.format("LossForge needs javac's Tree API (com.sun.source) to read @Loss bodies;"
-                    + " this compiler does not offer it. Compile with javac (Maven, Gradle and IntelliJ use it by default)."));
+            reporter.error(method, Diag.NO_TREE_API);
             return null;
         }
         long start = System.nanoTime();

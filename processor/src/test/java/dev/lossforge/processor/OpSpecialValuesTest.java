@@ -107,7 +107,7 @@ class OpSpecialValuesTest {
     Stream<DynamicTest> fusedPathMatchesPyTorch() {
         List<DynamicTest> tests = new ArrayList<>();
         for (Op op : kernelOps()) {
-            PointwiseOp fused = PointwiseOp.byName(op.name());
+            PointwiseOp fused = op.fusedKernel();
             if (fused == null) {
                 continue;
             }
@@ -138,7 +138,7 @@ class OpSpecialValuesTest {
             for (JsonNode c : iterable(OPS.get(op.name()))) {
                 general += 3;
                 values += 3L * c.get("float64").get("data").size();
-                PointwiseOp twin = PointwiseOp.byName(op.name());
+                PointwiseOp twin = op.fusedKernel();
                 if (twin != null && sameShapedTensors(c)) {
                     fused.add(twin);
                     fusedRuns++;

@@ -15,8 +15,8 @@ import javax.lang.model.element.VariableElement;
 import javax.tools.Diagnostic.Kind;
 
 /**
- * Puts each {@link Problem} where it belongs: under the body expression with {@code Trees.printMessage}, or
- * on the exact annotation value with {@code Messager}.
+ * Renders each {@link Problem} (its message, the lines under it, its hint) and puts it where it belongs: under
+ * the body expression with {@code Trees.printMessage}, or on the exact annotation value with {@code Messager}.
  */
 public final class Reporter {
     private final Messager messager;
@@ -29,23 +29,39 @@ public final class Reporter {
 
     public void report(ExecutableElement method, List<Problem> problems) {
         for (Problem p : problems) {
+            String text = render(p);
             if (p.tree() != null && trees != null) {
                 CompilationUnitTree unit = trees.getPath(method).getCompilationUnit();
-                trees.printMessage(Kind.ERROR, p.fullText(), anchor(p.tree()), unit);
+                trees.printMessage(Kind.ERROR, text, anchor(p.tree()), unit);
             } else {
                 Element target = p.annotationValueOf() == null ? method : parameter(method, p.annotationValueOf());
                 AnnotationMirror mirror = mirror(target, p.annotation());
                 AnnotationValue value = mirror == null ? null : value(mirror, p.attribute());
                 if (value != null) {
-                    messager.printMessage(Kind.ERROR, p.fullText(), target, mirror, value);
+                    messager.printMessage(Kind.ERROR, text, target, mirror, value);
                 } else if (mirror != null) {
-                    messager.printMessage(Kind.ERROR, p.fullText(), target, mirror);
+                    messager.printMessage(Kind.ERROR, text, target, mirror);
                 } else {
-                    messager.printMessage(Kind.ERROR, p.fullText(), target);
+                    messager.printMessage(Kind.ERROR, text, target);
                 }
             }
         }
     }
+
+    /** The message, then each detail and the hint indented under it, aligned as {@code "hint   : ..."}. */
+    static String render(Problem p) {
+        StringBuilder sb = new StringBuilder(p.message());
+        for (String d : p.details()) {
+            sb.append("\n    ").append(d);
+        }
+        if (p.hint() != null) {
+            sb.append("\n    ").append(HINT_LABEL).append(p.hint());
+        }
+        return sb.toString();
+    }
+
+    /** Detail lines label their value in a column this wide, so that operands and the hint line up. */
+    public static final String HINT_LABEL = "hint   : ";
 
     /**
      * Where the caret goes for a problem with {@code tree}. javac puts a call's position at its '(';
@@ -54,6 +70,11 @@ public final class Reporter {
      */
     static Tree anchor(Tree tree) {
         return tree instanceof MethodInvocationTree call ? call.getMethodSelect() : tree;
+    }
+
+    /** The catalogue's message {@code diag} on a whole element (a method that cannot be compiled). */
+    public void error(Element element, Diag diag, Object... args) {
+        error(element, diag.format(args));
     }
 
     public void error(Element element, String message) {

@@ -1038,15 +1038,10 @@ public final class LossWriter {
         return t.contains(arg) && t.replace(arg + ".shape()", "").replace(arg + ".rank()", "").indexOf(arg) < 0;
     }
 
-    /** Ops whose result always has their first argument's shape. */
-    private static final java.util.Set<Op> SAME_SHAPE_AS_FIRST = java.util.EnumSet.of(Op.NEG, Op.EXP, Op.LOG, Op.LOG1P,
-            Op.SQRT, Op.SQUARE, Op.ABS, Op.SIGMOID, Op.LOG_SIGMOID, Op.SOFTPLUS, Op.RELU, Op.CLAMP, Op.CLAMP_MIN, Op.CLAMP_MAX,
-            Op.CLAMP_MIN_STRAIGHT_THROUGH, Op.POW, Op.LOG_SOFTMAX, Op.SOFTMAX, Op.SCALE_ALONG);
-
     /** The cheapest node with n's shape: n's first argument, followed through ops that keep that shape. */
     private static Node shapeSource(Node n) {
         Node source = n;
-        while (SAME_SHAPE_AS_FIRST.contains(source.op())) {
+        while (source.op().keepsShape()) {
             source = source.arg(0);
         }
         return source;

@@ -12,7 +12,6 @@ import dev.lossforge.processor.ir.LossModel.OptionParam;
 import dev.lossforge.processor.ir.Node;
 import dev.lossforge.processor.ir.Op;
 import dev.lossforge.processor.shape.SymShape;
-import dev.lossforge.runtime.fused.PointwiseOp;
 import dev.lossforge.runtime.fused.PointwiseProgram;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -285,7 +284,7 @@ final class PointwiseProgramWriter {
             default:
         }
         // (SUM_TO is not: it reduces a broadcast gradient to a smaller operand, which only its kernel can do)
-        boolean fusable = n.op() == Op.CHOOSE || n.op() == Op.WEIGHTED || PointwiseOp.byName(n.op().name()) != null;
+        boolean fusable = n.op() == Op.CHOOSE || n.op() == Op.WEIGHTED || n.op().fusedKernel() != null;
         boolean argsUsable = true;
         boolean dependsOnProgram = false;
         for (int i = 0; i < n.args().size(); i++) {
@@ -414,7 +413,7 @@ final class PointwiseProgramWriter {
                 init.add("\n.choose($S, $S, $S, $S)", names.get(n), scalarName(n.arg(0).text()), names.get(n.arg(1)), names.get(n.arg(2)));
             } else {
                 // the op's name written into the format, so that JavaPoet sees $T.NAME and uses the static import
-                init.add("\n.step($S, $T." + n.op().name() + ", $L)", names.get(n), POINTWISE_OP, quoted(n.args().stream().map(names::get).toList()));
+                init.add("\n.step($S, $T." + n.op().fusedKernel().name() + ", $L)", names.get(n), POINTWISE_OP, quoted(n.args().stream().map(names::get).toList()));
             }
             String comment = comment(n);
             if (comment != null) {

@@ -11,7 +11,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Phase 3: reverse-mode differentiation of the unreduced loss. Starting from the seed (the gradient of the
@@ -20,10 +19,6 @@ import java.util.Set;
  * Only nodes that depend on a differentiable input get a gradient.
  */
 public final class Differentiator {
-    /** Ops whose derivative rule already returns a gradient in the argument's own shape. */
-    private static final Set<Op> SHAPE_CHANGING = Set.of(Op.SUM, Op.MEAN, Op.LOGSUMEXP, Op.GATHER, Op.LOG_SOFTMAX_PICK, Op.TAKE, Op.WEIGHTED, Op.SCALE_ALONG,
-            Op.UNSQUEEZE, Op.NORM, Op.ALIGN_VARIANCE, Op.CTC, Op.MULTILABEL_MARGIN, Op.SELECT, Op.AMAX);
-
     /**
      * The gradient of each differentiable input, by name; every node in the result is built in one graph.
      *
@@ -52,7 +47,7 @@ public final class Differentiator {
                     continue;
                 }
                 Node part = parts[k];
-                if (!SHAPE_CHANGING.contains(n.op()) && !sameShape(shapes.get(arg), shapes.get(n))) {
+                if (!n.op().gradientsInArgumentShapes() && !sameShape(shapes.get(arg), shapes.get(n))) {
                     part = graph.op(Op.SUM_TO, part, arg);
                 }
                 Node sum = grads.get(arg);

@@ -58,7 +58,7 @@ public final class Graph {
         return simplify(op, List.of(args), dims);
     }
 
-    // one helper per op that derivative rules build (enum constants cannot name each other in their own initializers)
+    // builders for code that makes nodes directly; derivative rules are formulas in Op (see Formula)
     public Node bceGradInput(Node... args) { return op(Op.BCE_GRAD_INPUT, args); }
 
     public Node bceGradInput(int[] dims, Node... args) { return op(Op.BCE_GRAD_INPUT, dims, args); }

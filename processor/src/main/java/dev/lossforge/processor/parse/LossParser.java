@@ -43,8 +43,6 @@ import javax.lang.model.SourceVersion;
  * text. Collects every problem it finds; a method with problems gets no model.
  */
 public final class LossParser {
-    private static final Set<String> NUMBER_TYPES = Set.of("double", "float", "int", "long");
-
     private final Graph graph = new Graph();
     private final List<Problem> problems = new ArrayList<>();
     /** Tensor-valued names in scope: parameters and locals. */
@@ -83,74 +81,8 @@ public final class LossParser {
     }
 
     private Result run(Declaration decl, MethodTree tree) {
-        checkSignature(decl, tree);
-        List<Input> inputs = new ArrayList<>();
-        List<OptionParam> options = new ArrayList<>();
-        int tensorIndex = 0;
-        for (int i = 0; i < decl.params().size(); i++) {
-            Param p = decl.params().get(i);
-            Tree paramTree = tree.getParameters().get(i);
-            if (p.name().equals("reduction")) {
-                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("'reduction' is an option of every loss (NONE, MEAN or SUM),"
-                        + " set on the generated class; give this parameter another name")));
-                refused.add(p.name());
-                continue;
-            }
-            String clash = p.isOption() ? GeneratedNames.clash(p.name()) : null;
-            if (clash != null) {
-                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("option '" + p.name() + "' would clash with " + clash
-                        + "; give it another name")));
-                refused.add(p.name());
-                continue;
-            }
-            if (p.isOption()) {
-                options.add(option(p, paramTree));
-                continue;
-            }
-            if (!p.type().equals("Tensor")) {
-                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("parameter '" + p.name() + "' is " + article(p.type()) + " " + p.type()
-                        + "; a loss takes Tensor inputs, and numbers, strings or optional tensors as @Option parameters")));
-                refused.add(p.name());
-                continue;
-            }
-            String shapeText = tensorIndex == 0 ? decl.pred() : tensorIndex == 1 && !decl.target().isEmpty() ? decl.target() : p.shape();
-            String attribute = tensorIndex == 0 ? "pred" : tensorIndex == 1 && !decl.target().isEmpty() ? "target" : null;
-            tensorIndex++;
-            if (shapeText == null) {
-                problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("tensor parameter '" + p.name()
-                        + "' has no declared shape: the first two take @Loss(pred = ..., target = ...), the others @Shape(\"...\")")));
-                refused.add(p.name());
-                continue;
-            }
-            if (attribute != null && p.shape() != null) {
-                problems.add(Problem.onAnnotation(p.name(), "Shape", "value", Diag.SIGNATURE.format("the shape of '" + p.name()
-                        + "' is @Loss(" + attribute + " = \"" + shapeText + "\"); remove this @Shape")));
-            }
-            ShapeSpec shape = attribute == null
-                    ? parseShape(shapeText, p.name(), "Shape", "value")
-                    : parseShape(shapeText, null, "Loss", attribute);
-            Node leaf = graph.input(p.name(), paramTree);
-            String domain = p.index() == null || p.index().isEmpty() ? null : p.index();
-            Input input = new Input(p.name(), shape, p.index() != null, p.noGrad(), domain, leaf);
-            inputs.add(input);
-            inputsByName.put(p.name(), input);
-            tensors.put(p.name(), leaf);
-        }
-        if (inputs.isEmpty() && problems.isEmpty()) {
-            problems.add(Problem.at(tree, Diag.SIGNATURE.format("a loss takes at least one Tensor input")));
-        }
-        if (tensorIndex == 1 && !decl.target().isEmpty()) {
-            problems.add(Problem.onAnnotation(null, "Loss", "target", Diag.SIGNATURE.format("@Loss(target = \"" + decl.target()
-                    + "\") declares a second tensor input, but " + decl.methodName() + "() takes only one Tensor (besides options)")));
-        }
-        if (!SourceVersion.isName(decl.className()) || decl.className().contains(".")) {
-            problems.add(Problem.onAnnotation(null, "Loss", "name", Diag.SIGNATURE.format("@Loss(name = \"" + decl.className()
-                    + "\") must be a simple Java class name, as \"MSELoss\"")));
-        } else if (qualified(decl.packageName(), decl.className()).equals(decl.declaringType())) {
-            problems.add(Problem.onAnnotation(null, "Loss", "name", Diag.SIGNATURE.format("the generated class would be named "
-                    + decl.className() + ", as the class that declares " + decl.methodName() + "(); choose another @Loss(name = ...)")));
-        }
-        ShapeSpec result = decl.result().isEmpty() ? null : parseShape(decl.result(), null, "Loss", "result");
+        DeclarationReader.Read declared = new DeclarationReader(graph, problems, tensors, numbers, strings, refused).read(decl, tree);
+        declared.inputs().forEach(in -> inputsByName.put(in.name(), in));
 
         Node[] returned = body(tree);
         if (!problems.isEmpty() || returned == null) {
@@ -162,102 +94,13 @@ public final class LossParser {
             tree.getBody().getStatements().forEach(s -> lines.add(s.toString().trim() + (s instanceof VariableTree ? ";" : "")));
         }
         LossModel model = new LossModel(decl.packageName(), decl.className(), decl.declaringType(), decl.methodName(),
-                inputs, options, returned[0], returned[1], result, tree, lines,
+                declared.inputs(), declared.options(), returned[0], returned[1], declared.result(), tree, lines,
                 decl.optionalBatch().isEmpty() ? null : decl.optionalBatch(), locals, decl.valid());
         return new Result(model, problems);
     }
 
-    private void checkSignature(Declaration decl, MethodTree tree) {
-        if (!decl.isStatic()) {
-            problems.add(Problem.at(tree, Diag.SIGNATURE.format("a @Loss method must be static; add 'static' to " + decl.methodName() + "()")));
-        }
-        if (!decl.returnType().equals("Tensor")) {
-            problems.add(Problem.at(tree.getReturnType() == null ? tree : tree.getReturnType(),
-                    Diag.SIGNATURE.format("a @Loss method returns dev.lossforge.dsl.Tensor (the unreduced loss), not " + decl.returnType())));
-        }
-    }
-
-    private OptionParam option(Param p, Tree paramTree) {
-        String type = p.type();
-        String dflt = p.optionDefault();
-        ShapeSpec shape = null;
-        if (type.equals("Tensor")) {
-            shape = p.shape() == null ? null : parseShape(p.shape(), p.name(), "Shape", "value");
-            if (!dflt.isEmpty() && !isNumber(dflt)) {
-                problems.add(Problem.onAnnotation(p.name(), "Option", "defaultValue", Diag.OPTION.format(
-                        "the default of tensor option '" + p.name() + "' must be a number that fills it (as \"1\" for PyTorch's weight=None), not \"" + dflt + "\"")));
-            }
-            Node leaf = graph.optionTensor(p.name(), paramTree);
-            tensors.put(p.name(), leaf);
-        } else if (NUMBER_TYPES.contains(type)) {
-            boolean integral = type.equals("int") || type.equals("long");
-            if (dflt.isEmpty()) {
-                problems.add(needsDefault(p));
-            } else if (!isNumber(dflt) || integral && !isInteger(dflt, type)) {
-                problems.add(Problem.onAnnotation(p.name(), "Option", "defaultValue", Diag.OPTION.format(
-                        "option '" + p.name() + "' is " + article(type) + " " + type + " but its default \"" + dflt + "\" is not "
-                                + (integral ? "an integer that fits in " + article(type) + " " + type : "a decimal number such as 0.5 or 1e-8"))));
-            }
-            numbers.put(p.name(), "this." + p.name());
-        } else if (type.equals("boolean")) {
-            if (dflt.isEmpty()) {
-                problems.add(needsDefault(p));
-            } else if (!dflt.equals("true") && !dflt.equals("false")) {
-                problems.add(Problem.onAnnotation(p.name(), "Option", "defaultValue", Diag.OPTION.format(
-                        "option '" + p.name() + "' is a boolean but its default \"" + dflt + "\" is neither true nor false")));
-            }
-            numbers.put(p.name(), "this." + p.name());
-        } else if (!type.equals("String")) {
-            problems.add(Problem.at(paramTree, Diag.SIGNATURE.format("option '" + p.name() + "' has type " + type
-                    + "; options are double, float, int, long, boolean, String or Tensor")));
-            refused.add(p.name());
-        } else {
-            strings.add(p.name());
-        }
-        return new OptionParam(p.name(), type, dflt, shape, p.optionValid() == null ? "" : p.optionValid());
-    }
-
-    private static Problem needsDefault(Param p) {
-        return Problem.onAnnotation(p.name(), "Option", "defaultValue", Diag.OPTION.format(
-                "option '" + p.name() + "' needs a default: write @Option(defaultValue = \"...\")"));
-    }
-
-    /**
-     * A decimal number as Java writes it, which generated code copies: {@code 1}, {@code -0.5}, {@code 1e-8}.
-     * Not what else {@code Double.parseDouble} takes ({@code NaN}, {@code 1f}, {@code 0x1p3}).
-     */
-    private static boolean isNumber(String s) {
-        return s.trim().matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
-    }
-
-    private static boolean isInteger(String s, String type) {
-        try {
-            long v = Long.parseLong(s.trim());
-            return type.equals("long") || v == (int) v;
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
-    private static String qualified(String packageName, String simpleName) {
-        return packageName.isEmpty() ? simpleName : packageName + "." + simpleName;
-    }
-
-    private static String article(String word) {
-        return !word.isEmpty() && "aeiouAEIOU".indexOf(word.charAt(0)) >= 0 ? "an" : "a";
-    }
-
     private static String plural(int n, String word) {
         return n + " " + word + (n == 1 ? "" : "s");
-    }
-
-    private ShapeSpec parseShape(String text, String param, String annotation, String attribute) {
-        try {
-            return ShapeSpec.parse(text);
-        } catch (ShapeSyntaxException e) {
-            problems.add(Problem.onAnnotation(param, annotation, attribute, Diag.SHAPE_SYNTAX.format(text, e.reason() + " (at column " + (e.column() + 1) + ")")));
-            return null;
-        }
     }
 
     // ------------------------------------------------------------------ the body
@@ -265,13 +108,13 @@ public final class LossParser {
     /** Returns {loss, meanWeights} from the return statement, or null when the body has problems. */
     private Node[] body(MethodTree tree) {
         if (tree.getBody() == null) {
-            problems.add(Problem.at(tree, Diag.SIGNATURE.format("a @Loss method needs a body")));
+            problems.add(Problem.at(tree, Diag.NO_BODY));
             return null;
         }
         Node[] returned = null;
         for (StatementTree s : tree.getBody().getStatements()) {
             if (returned != null) {
-                problems.add(Problem.at(s, Diag.UNSUPPORTED.format("a statement after return", "the return statement must come last")));
+                problems.add(Problem.at(s, Diag.STATEMENT_AFTER_RETURN));
                 break;
             }
             if (s instanceof VariableTree v) {
@@ -283,14 +126,13 @@ public final class LossParser {
                 }
             } else if (s instanceof ExpressionStatementTree es && isAssignment(es.getExpression())) {
                 String target = assigned(es.getExpression());
-                problems.add(Problem.at(es.getExpression(), Diag.UNSUPPORTED.format("an assignment to '" + target + "'",
-                        "parameters and locals are values, not variables: declare a new local, as 'Tensor y = ...;'")));
+                problems.add(Problem.at(es.getExpression(), Diag.ASSIGNMENT, target));
             } else {
-                problems.add(Problem.at(s, Diag.UNSUPPORTED.format(describe(s), "a body is local declarations ('Tensor x = ...;') and one 'return'")));
+                problems.add(Problem.at(s, Diag.STATEMENT, describe(s)));
             }
         }
         if (returned == null && problems.isEmpty()) {
-            problems.add(Problem.at(tree, Diag.SIGNATURE.format("a @Loss method must end with 'return <loss>;'")));
+            problems.add(Problem.at(tree, Diag.NO_RETURN));
         }
         return problems.isEmpty() && returned != null && returned.length == 2 ? returned : null;
     }
@@ -302,11 +144,11 @@ public final class LossParser {
         String name = v.getName().toString();
         ExpressionTree init = v.getInitializer();
         if (init == null) {
-            problems.add(Problem.at(v, Diag.UNSUPPORTED.format("a local without a value", "write 'Tensor " + name + " = ...;'")));
+            problems.add(Problem.at(v, Diag.LOCAL_WITHOUT_VALUE, name));
             refused.add(name);
             return;
         }
-        boolean isNumber = NUMBER_TYPES.contains(type) || type.equals("var") && isNumberExpression(init);
+        boolean isNumber = DeclarationReader.NUMBER_TYPES.contains(type) || type.equals("var") && isNumberExpression(init);
         if (type.equals("Tensor") || type.equals("var") && !isNumber) {
             Node value = tensor(init);
             if (value != null) {
@@ -328,22 +170,20 @@ public final class LossParser {
             boolean array = v.getType().getKind() == Tree.Kind.ARRAY_TYPE;
             Tree offender = function ? unwrap(init) : array ? v : v.getType();
             String what = function ? describe(offender) : array ? "an array ('" + type + " " + name + "')" : "a local of type " + type;
-            problems.add(Problem.at(offender, Diag.UNSUPPORTED.format(what, function
-                    ? "a body computes tensors and numbers only: write the expression out where it is used"
-                    : "locals are Tensor or numbers")));
+            problems.add(Problem.at(offender, function ? Diag.LOCAL_FUNCTION : Diag.LOCAL_TYPE, what));
             refused.add(name);
         }
     }
 
     private Node[] returnValue(ReturnTree r) {
         if (r.getExpression() == null) {
-            problems.add(Problem.at(r, Diag.SIGNATURE.format("a @Loss method must return the loss: write 'return <loss>;'")));
+            problems.add(Problem.at(r, Diag.RETURN_WITHOUT_LOSS));
             return null;
         }
         ExpressionTree e = unwrap(r.getExpression());
         if (e instanceof MethodInvocationTree call && "weighted".equals(methodName(call)) && !isTensorReceiver(call)) {
             if (call.getArguments().size() != 2) {
-                problems.add(Problem.at(call, Diag.ARGUMENTS.format("weighted", "(a tensor, a tensor)", plural(call.getArguments().size(), "argument"))));
+                problems.add(Problem.at(call, Diag.ARGUMENTS, "weighted", "(a tensor, a tensor)", plural(call.getArguments().size(), "argument")));
                 return null;
             }
             Node loss = valueTensor(call.getArguments().get(0), "weighted(...)");
@@ -356,8 +196,7 @@ public final class LossParser {
         }
         Node loss = valueTensor(r.getExpression(), "the returned loss");
         if (loss != null && loss.op() == Op.SCALAR && !inputsByName.isEmpty()) {
-            problems.add(Problem.at(r.getExpression(), Diag.SIGNATURE.format("the loss is the constant "
-                    + r.getExpression() + "; a loss must depend on an input")));
+            problems.add(Problem.at(r.getExpression(), Diag.CONSTANT_LOSS, r.getExpression()));
             return null;
         }
         return loss == null ? null : new Node[] {loss, null};
@@ -381,28 +220,25 @@ public final class LossParser {
                 return null;
             }
             if (numbers.containsKey(name)) {
-                problems.add(Problem.at(e, Diag.TENSOR_EXPECTED.format("'" + name + "' here", name)));
+                problems.add(Problem.at(e, Diag.TENSOR_EXPECTED, "'" + name + "' here", name));
                 return null;
             }
             if (strings.contains(name)) {
-                problems.add(Problem.at(e, Diag.UNSUPPORTED.format("the String option '" + name + "' in an expression",
-                        "String options are passed to the generated class as they are; the body cannot compute with them")));
+                problems.add(Problem.at(e, Diag.STRING_OPTION_IN_EXPRESSION, name));
                 return null;
             }
-            problems.add(Problem.at(e, Diag.UNKNOWN_NAME.format(name)));
+            problems.add(Problem.at(e, Diag.UNKNOWN_NAME, name));
             return null;
         }
         if (e instanceof MethodInvocationTree call) {
             return call(call);
         }
         if (e instanceof LiteralTree l && !(l.getValue() instanceof Number)) {
-            problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e),
-                    "a tensor expression is a parameter, a local, or a call such as exp(x) or x.add(y)")));
+            problems.add(Problem.at(e, Diag.NOT_A_TENSOR_EXPRESSION, describe(e)));
             return null;
         }
         if (e instanceof UnaryTree u && (u.getKind() == Tree.Kind.UNARY_MINUS || u.getKind() == Tree.Kind.UNARY_PLUS) && !isNumeric(u)) {
-            problems.add(Problem.at(e, Diag.UNSUPPORTED.format("the operator '" + (u.getKind() == Tree.Kind.UNARY_MINUS ? "-" : "+")
-                    + "' on a tensor", u.getKind() == Tree.Kind.UNARY_MINUS ? "write x.neg()" : "write the tensor alone")));
+            problems.add(Problem.at(e, u.getKind() == Tree.Kind.UNARY_MINUS ? Diag.MINUS_ON_TENSOR : Diag.PLUS_ON_TENSOR));
             return null;
         }
         if (e instanceof ConditionalExpressionTree c) {
@@ -415,15 +251,14 @@ public final class LossParser {
             return graph.apply(Op.CHOOSE, List.of(graph.scalar(condition, c.getCondition()), ifTrue, ifFalse), new int[0], c, null);
         }
         if (e instanceof LiteralTree || e instanceof UnaryTree u && isNumeric(u)) {
-            problems.add(Problem.at(e, Diag.TENSOR_EXPECTED.format("this", e.toString()) + "; wrap it as constant(" + e + ")"));
+            problems.add(Problem.at(e, Diag.NUMBER_AS_TENSOR, "this", e.toString()));
             return null;
         }
         if (e instanceof BinaryTree b) {
-            problems.add(Problem.at(e, Diag.UNSUPPORTED.format("the operator '" + operator(b) + "' on tensors",
-                    "use the methods add, sub, mul, div (as in a.add(b))")));
+            problems.add(Problem.at(e, Diag.OPERATOR_ON_TENSORS, operator(b)));
             return null;
         }
-        problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e), "a tensor expression is a parameter, a local, or a call such as exp(x) or x.add(y)")));
+        problems.add(Problem.at(e, Diag.NOT_A_TENSOR_EXPRESSION, describe(e)));
         return null;
     }
 
@@ -437,12 +272,12 @@ public final class LossParser {
         List<ExpressionTree> args = new ArrayList<>(call.getArguments());
         boolean receiverForm = select instanceof MemberSelectTree ms && !isOpsClass(ms.getExpression());
         if (name == null) {
-            problems.add(Problem.at(call, Diag.UNSUPPORTED.format(describe(call), "call DSL functions directly")));
+            problems.add(Problem.at(call, Diag.CALL_WITHOUT_NAME, describe(call)));
             return null;
         }
         if (name.equals(Op.CONSTANT)) {
             if (args.size() != 1) {
-                problems.add(Problem.at(call, Diag.ARGUMENTS.format(Op.CONSTANT, "one number", plural(args.size(), "argument"))));
+                problems.add(Problem.at(call, Diag.ARGUMENTS, Op.CONSTANT, "one number", plural(args.size(), "argument")));
                 return null;
             }
             String value = number(args.get(0));
@@ -465,16 +300,13 @@ public final class LossParser {
             return null; // a method of a refused local (as twice.apply(x)): its declaration was already reported
         }
         if (op == null || op == Op.WEIGHTED) {
-            problems.add(Problem.at(call, op == Op.WEIGHTED
-                    ? Diag.UNSUPPORTED.format("weighted(...) inside an expression", "weighted(loss, weights) may only be what the method returns")
-                    : Diag.UNKNOWN_FUNCTION.format(name, String.join(", ", Op.expressionWords()))));
+            problems.add(op == Op.WEIGHTED ? Problem.at(call, Diag.WEIGHTED_INSIDE_EXPRESSION)
+                    : Problem.at(call, Diag.UNKNOWN_FUNCTION, name, String.join(", ", Op.expressionWords())));
             return null;
         }
         if (receiverForm != op.isTensorMethod()) {
-            problems.add(Problem.at(call, op.isTensorMethod()
-                    ? Diag.UNSUPPORTED.format(name + "(...) as a function", "it is a Tensor method: write a." + name + "(...)")
-                    : Diag.UNSUPPORTED.format("." + name + "(...) as a method", "it is a function: write " + name + "("
-                            + ((MemberSelectTree) select).getExpression() + (args.isEmpty() ? "" : ", ...") + ")")));
+            problems.add(op.isTensorMethod() ? Problem.at(call, Diag.METHOD_AS_FUNCTION, name)
+                    : Problem.at(call, Diag.FUNCTION_AS_METHOD, name, ((MemberSelectTree) select).getExpression(), args.isEmpty() ? "" : ", ..."));
             return null;
         }
         if (receiverForm) {
@@ -490,7 +322,7 @@ public final class LossParser {
         if (args.size() < required || !variadicDims && args.size() > sig.length()) {
             // a Tensor method's receiver is args[0], which the user does not count as an argument
             int given = op.isTensorMethod() ? args.size() - 1 : args.size();
-            problems.add(Problem.at(call, Diag.ARGUMENTS.format(op.dslName(), describeSignature(op), plural(given, "argument"))));
+            problems.add(Problem.at(call, Diag.ARGUMENTS, op.dslName(), describeSignature(op), plural(given, "argument")));
             return null;
         }
         List<Node> nodes = new ArrayList<>();
@@ -541,7 +373,7 @@ public final class LossParser {
     private Node valueTensor(ExpressionTree arg, String usedIn) {
         Node n = tensor(arg);
         if (n != null && n.op() == Op.INPUT && inputsByName.get(n.text()).index()) {
-            problems.add(Problem.at(arg, Diag.INDEX_AS_VALUE.format("'" + n.text() + "'", usedIn)));
+            problems.add(Problem.at(arg, Diag.INDEX_AS_VALUE, "'" + n.text() + "'", usedIn));
             return null;
         }
         return n;
@@ -553,7 +385,7 @@ public final class LossParser {
             return null;
         }
         if (n.op() != Op.INPUT || !inputsByName.get(n.text()).index()) {
-            problems.add(Problem.at(arg, Diag.INDEX_REQUIRED.format(op.dslName(), "'" + unwrap(arg) + "'")));
+            problems.add(Problem.at(arg, Diag.INDEX_REQUIRED, op.dslName(), "'" + unwrap(arg) + "'"));
             return null;
         }
         return n;
@@ -568,7 +400,7 @@ public final class LossParser {
                 // reported below
             }
         }
-        problems.add(Problem.at(arg, Diag.ARGUMENTS.format(op.dslName(), "integer literals as dims (shapes are checked at compile time)", "'" + e + "'")));
+        problems.add(Problem.at(arg, Diag.DIMS_NOT_LITERAL, op.dslName(), "'" + e + "'"));
         return null;
     }
 
@@ -624,10 +456,10 @@ public final class LossParser {
                 return null;
             }
             if (tensors.containsKey(name)) {
-                problems.add(Problem.at(e, Diag.SCALAR_EXPECTED.format("this", name)));
+                problems.add(Problem.at(e, Diag.SCALAR_EXPECTED, "this", name));
                 return null;
             }
-            problems.add(Problem.at(e, Diag.UNKNOWN_NAME.format(name)));
+            problems.add(Problem.at(e, Diag.UNKNOWN_NAME, name));
             return null;
         } else if (e instanceof UnaryTree u) {
             String inner = number(u.getExpression());
@@ -666,11 +498,10 @@ public final class LossParser {
         } else if (e instanceof MethodInvocationTree call) {
             String name = methodName(call);
             boolean dsl = name != null && (name.equals(Op.CONSTANT) || Op.byDslName(name) != null);
-            problems.add(Problem.at(e, dsl ? Diag.SCALAR_EXPECTED.format("this", "'" + e + "'")
-                    : Diag.UNSUPPORTED.format(describe(e) + " as a number", "numbers are literals, numeric options, Math functions and arithmetic on them")));
+            problems.add(dsl ? Problem.at(e, Diag.SCALAR_EXPECTED, "this", "'" + e + "'") : Problem.at(e, Diag.CALL_AS_NUMBER, describe(e)));
             return null;
         }
-        problems.add(Problem.at(e, Diag.UNSUPPORTED.format(describe(e) + " as a number", "numbers are literals, numeric options and arithmetic on them")));
+        problems.add(Problem.at(e, Diag.NOT_A_NUMBER, describe(e)));
         return null;
     }
 
@@ -787,7 +618,7 @@ public final class LossParser {
             case METHOD_INVOCATION -> "the call '" + t + "'";
             default -> {
                 String kind = t.getKind().toString().toLowerCase(Locale.ROOT).replace('_', ' ');
-                yield article(kind) + " " + kind;
+                yield DeclarationReader.article(kind) + " " + kind;
             }
         };
     }

@@ -1,11 +1,10 @@
 package dev.lossforge.processor.shape;
 
 import dev.lossforge.processor.diag.Diag;
-import java.util.List;
 
 /** A shape rule's refusal, turned into a diagnostic at the offending expression by {@link ShapeInference}. */
 public final class ShapeError extends Exception {
-    private final List<String> details;
+    private final String hint;
     private final Diag diag;
     /** The refused dim argument's value, for errors about one dim argument; null otherwise. */
     private final Integer dim;
@@ -13,16 +12,12 @@ public final class ShapeError extends Exception {
     private final int dimIndex;
 
     public ShapeError(Diag diag, Object... args) {
-        this(List.of(), diag, args);
+        this(diag.format(args), diag.hint(args), diag, null, -1);
     }
 
-    public ShapeError(List<String> details, Diag diag, Object... args) {
-        this(diag.format(args), details, diag, null, -1);
-    }
-
-    private ShapeError(String message, List<String> details, Diag diag, Integer dim, int dimIndex) {
+    private ShapeError(String message, String hint, Diag diag, Integer dim, int dimIndex) {
         super(message, null, false, false);
-        this.details = List.copyOf(details);
+        this.hint = hint;
         this.diag = diag;
         this.dim = dim;
         this.dimIndex = dimIndex;
@@ -30,16 +25,17 @@ public final class ShapeError extends Exception {
 
     /** An error about the dim argument {@code dim}, so that the caret goes under that argument. */
     static ShapeError atDim(int dim, Diag diag, Object... args) {
-        return new ShapeError(diag.format(args), List.of(), diag, dim, -1);
+        return new ShapeError(diag.format(args), diag.hint(args), diag, dim, -1);
     }
 
     /** This error, placed at the {@code index}-th dim argument of the op. */
     ShapeError atDimIndex(int index) {
-        return new ShapeError(getMessage(), details, diag, dim, index);
+        return new ShapeError(getMessage(), hint, diag, dim, index);
     }
 
-    public List<String> details() {
-        return details;
+    /** The catalogue entry's hint for this error, or null. */
+    public String hint() {
+        return hint;
     }
 
     /** The catalogue entry, for placing the caret. */

@@ -7,6 +7,7 @@ import com.sun.source.tree.Tree;
 import com.sun.source.tree.VariableTree;
 import dev.lossforge.processor.diag.Diag;
 import dev.lossforge.processor.diag.Problem;
+import dev.lossforge.processor.diag.Reporter;
 import dev.lossforge.processor.ir.Graph;
 import dev.lossforge.processor.ir.LossModel;
 import dev.lossforge.processor.ir.LossModel.Input;
@@ -78,7 +79,7 @@ public final class ShapeInference {
                         shapes.put(n, n.op().shapeRule().apply(n, argShapes, context));
                         recordIndexUse(n, argShapes, indexUses);
                     } catch (ShapeError e) {
-                        problems.add(Problem.at(culprit(n, e), e.getMessage(), operandLines(n, argShapes, model, e.details())));
+                        problems.add(Problem.at(culprit(n, e), e.getMessage(), operandLines(n, argShapes, model, e.hint() != null), e.hint()));
                     }
                 }
             }
@@ -88,7 +89,7 @@ public final class ShapeInference {
             SymShape declared = SymShape.of(model.result());
             if (!ShapeRules.matchesDeclared(declared, result)) {
                 problems.add(Problem.onAnnotation(null, "Loss", "result",
-                        Diag.RESULT.format(result, model.result().source(), declared)));
+                        Diag.RESULT, result, model.result().source(), declared));
             }
         }
         return new Result(shapes, indexUses, problems);
@@ -129,7 +130,7 @@ public final class ShapeInference {
         if (n.op() == Op.GATHER && e.diag() == Diag.INDEX_DOMAIN && firstDim >= 0) {
             return argument((MethodInvocationTree) call, n.op(), firstDim);
         }
-        if (n.op() == Op.GATHER && e.diag() == Diag.SHAPE_MISMATCH) {
+        if (n.op() == Op.GATHER && e.diag() == Diag.GATHER_INDEX_SHAPE) {
             return argument((MethodInvocationTree) call, n.op(), sig.indexOf('I'));
         }
         if (n.op() == Op.TAKE) {
@@ -159,7 +160,7 @@ public final class ShapeInference {
     }
 
     /** The indented lines under a shape error: each tensor operand with its shape and where it came from. */
-    private static String[] operandLines(Node n, List<SymShape> argShapes, LossModel model, List<String> hints) {
+    private static List<String> operandLines(Node n, List<SymShape> argShapes, LossModel model, boolean hinted) {
         List<String> lines = new ArrayList<>();
         int width = 0;
         List<String> labels = new ArrayList<>();
@@ -169,8 +170,8 @@ public final class ShapeInference {
                 width = Math.max(width, labels.get(labels.size() - 1).length());
             }
         }
-        if (!hints.isEmpty()) {
-            width = Math.max(width, "hint  ".length()); // keeps "hint   :" aligned with the operands
+        if (hinted) {
+            width = Math.max(width, Reporter.HINT_LABEL.indexOf(':') - 1); // keeps the hint's ':' aligned with the operands
         }
         int shapeWidth = 0;
         for (int i = 0; i < n.args().size(); i++) {
@@ -187,8 +188,7 @@ public final class ShapeInference {
             String line = String.format("%-" + width + "s : %-" + shapeWidth + "s%s", labels.get(i), argShapes.get(i), origin);
             lines.add(line.stripTrailing());
         }
-        lines.addAll(hints);
-        return lines.toArray(new String[0]);
+        return lines;
     }
 
     private static String label(Node a) {

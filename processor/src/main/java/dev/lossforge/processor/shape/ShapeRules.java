@@ -19,10 +19,8 @@ public final class ShapeRules {
         if (b.isScalar()) return a;
         if (a.hasVariadic() && b.hasVariadic()) {
             if (!a.variadic().equals(b.variadic())) {
-                List<String> hint = a.isAnonymousVariadic() || b.isAnonymousVariadic()
-                        ? List.of("hint   : each '*' stands for its own dims; name both, as '*d', to declare them the same")
-                        : List.of();
-                throw new ShapeError(hint, Diag.BROADCAST, a, b, a.variadicLabel(), b.variadicLabel());
+                Diag diag = a.isAnonymousVariadic() || b.isAnonymousVariadic() ? Diag.BROADCAST_ANONYMOUS_VARIADICS : Diag.BROADCAST;
+                throw new ShapeError(diag, a, b, a.variadicLabel(), b.variadicLabel());
             }
             if (a.suffix().size() != b.suffix().size()) {
                 // right-aligned, the longer suffix's first extra dim faces the other's variadic, whose rank is unknown
@@ -68,24 +66,25 @@ public final class ShapeRules {
         if (y.startsWith("#") && (y.substring(1).equals(x) || x.equals("1"))) return y.substring(1).equals(x) ? x : y;
         if (x.equals(y) || y.equals("1") || SymShape.isWildcard(y)) return x;
         if (x.equals("1") || SymShape.isWildcard(x)) return y;
-        throw new ShapeError(hints(a, b), Diag.BROADCAST, a, b, x, y);
+        throw new ShapeError(broadcastDiag(a, b), a, b, x, y);
     }
 
-    private static List<String> hints(SymShape a, SymShape b) {
+    /** The message for two shapes that do not broadcast, with a hint when the shapes suggest a likely mistake. */
+    private static Diag broadcastDiag(SymShape a, SymShape b) {
         List<String> ad = a.dims();
         List<String> bd = b.dims();
         if (!a.hasVariadic() && !b.hasVariadic()) {
             if (ad.size() == bd.size() + 1 && ad.subList(0, bd.size()).equals(bd)
                     || bd.size() == ad.size() + 1 && bd.subList(0, ad.size()).equals(ad)) {
-                return List.of("hint   : to pick one entry per row, use gather(pred, 1, target) with an @Index target");
+                return Diag.BROADCAST_ONE_PER_ROW;
             }
             List<String> reversed = new ArrayList<>(bd);
             Collections.reverse(reversed);
             if (ad.size() > 1 && ad.equals(reversed)) {
-                return List.of("hint   : the dims are in reverse order: transpose?");
+                return Diag.BROADCAST_REVERSED;
             }
         }
-        return List.of();
+        return Diag.BROADCAST;
     }
 
     /** The exact same shape (no broadcasting), as gather requires of its index. */
@@ -133,17 +132,17 @@ public final class ShapeRules {
             if (dim < s.prefix().size()) return new Position(true, dim);
             if (!s.hasVariadic() && dim < s.fixedRank()) return new Position(false, dim - s.prefix().size());
             if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
-            throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
+            throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, s);
         }
         long fromEnd = -(long) dim; // Integer.MIN_VALUE has no int negation
         if (fromEnd > s.fixedRank()) {
             if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
-            throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
+            throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, s);
         }
         if (fromEnd <= s.suffix().size()) return new Position(false, (int) (s.suffix().size() - fromEnd));
         if (!s.hasVariadic()) return new Position(true, (int) (s.prefix().size() - (fromEnd - s.suffix().size())));
         if (s.hasVariadic()) throw ShapeError.atDim(dim, Diag.DIM_VARIADIC, dim, s, s.variadicLabel());
-        throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, "a tensor of shape", s);
+        throw ShapeError.atDim(dim, Diag.DIM_RANGE, dim, s);
     }
 
     public static String dimAt(SymShape s, Position p) {

@@ -4,8 +4,9 @@ package dev.lossforge.runtime.fused;
  * The pointwise ops a {@link PointwiseProgram} runs, over blocks of {@link PointwiseProgram#BLOCK} floats that
  * sit in the CPU's L1 cache. Each has the semantics of the array kernel of the same name ({@code Pointwise.abs},
  * {@code Broadcasting.add}, ...), which are PyTorch's: NaN propagates through clamps, maxima and minima;
- * {@code sign} is 0 at NaN; comparisons give 0/1. The processor's op table ({@code Op}) names these constants:
- * a DSL op is fusable when it has one here.
+ * {@code sign} is 0 at NaN; comparisons give 0/1. The processor's op table ({@code Op}) names its kernel in each
+ * entry ({@code fused(PointwiseOp.X)}), or says the op is not fusable; its {@code OpTableTest} fails on a constant
+ * no entry uses.
  *
  * <p>Arguments are blocks: a scalar argument (an option, a literal) is a block filled with its value, so every
  * op is elementwise over its arguments. Transcendental functions go through {@link BlockMath}, vectorised when
@@ -274,14 +275,4 @@ public enum PointwiseOp {
      * arity); {@code tmp} is a scratch block; {@code out} is never an argument.
      */
     abstract void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n);
-
-    /** The op named {@code name}, or null: the processor asks whether a DSL op can be fused. */
-    public static PointwiseOp byName(String name) {
-        for (PointwiseOp op : values()) {
-            if (op.name().equals(name)) {
-                return op;
-            }
-        }
-        return null;
-    }
 }
