@@ -196,7 +196,9 @@ def main():
     w("Allocation per call: **heap** is JMH's `gc.alloc.rate.norm` (outside a workspace); **off-heap** is what the call"
       " carves from the workspace (`getThisCycleAllocations`, `AllocationProbe`): ND4J arrays live off-heap, so `-prof gc`"
       " alone misses them. The reference is the prediction's bytes, N·C·4. SameDiff keeps its intermediates in its own"
-      " array cache outside the caller's workspace, so its off-heap figure is only what it returns.")
+      " array cache outside the caller's workspace, so its off-heap figure is only what it returns. **ND4J registrations**"
+      " count the arrays and buffers a step registers with ND4J's `DeallocatorService`: a few microseconds each whatever"
+      " their size, which is what decides the [32,10] rows.")
     w("")
     w("## Machine and conditions")
     w("")
@@ -319,8 +321,8 @@ def main():
         w("Allocation per call (heap + off-heap), and as a multiple of the prediction's bytes:")
         w("")
         w("| size | input | adapter step | computeGradient only | forwardBackward | forward + backward | built-in step"
-          " | SameDiffLoss step | JMH gc.alloc.rate.norm, adapter (no ws) |")
-        w("|---|---|---|---|---|---|---|---|---|")
+          " | SameDiffLoss step | JMH gc.alloc.rate.norm, adapter (no ws) | ND4J registrations, adapter / built-in step |")
+        w("|---|---|---|---|---|---|---|---|---|---|")
         for size in SIZES:
             cells = []
             inp = None
@@ -333,7 +335,9 @@ def main():
                 total = a["heapBytes"] + a["offHeapBytes"]
                 cells.append(f"{b(a['heapBytes'])} + {b(a['offHeapBytes'])} = **{total / inp:.1f}×**")
             heap = jmh.get((loss, size, "a2_adapterNoWorkspace"), {}).get("heap")
-            w(f"| {size} | {b(inp)} | " + " | ".join(cells) + f" | {b(heap)} |")
+            regs = [alloc.get((loss, size, op), {}).get("registrations") for op in ("adapter", "builtin")]
+            reg = " / ".join("–" if r is None else str(r) for r in regs)
+            w(f"| {size} | {b(inp)} | " + " | ".join(cells) + f" | {b(heap)} | {reg} |")
         w("")
 
     # ---------------------------------------------------------------- processor

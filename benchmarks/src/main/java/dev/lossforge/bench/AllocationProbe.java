@@ -1,6 +1,7 @@
 package dev.lossforge.bench;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -22,6 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *     the workspace, whose allocation count for the cycle ({@code getThisCycleAllocations}) is then the bytes.
  *     SameDiff keeps its intermediates in its own array cache, outside the caller's workspace: for SameDiffLoss
  *     this counts only what it hands back.
+ * <li>registrations: the objects (arrays and their buffers) the call registers with ND4J's
+ *     {@code DeallocatorService}, each a few microseconds of bookkeeping whatever its size: what a call costs at
+ *     small sizes beyond its arithmetic. Read from the service's own counter.
  * </ul>
  * Each call inside the workspace; the median over several calls after a warm-up (one call at 4096x1000, where
  * some calls take seconds: the numbers do not change from call to call). Writes JSON: {@code java -cp benchmarks.jar
@@ -51,6 +56,7 @@ public final class AllocationProbe {
         List<String> losses = rest.isEmpty() ? Cases.available() : rest;
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
+        AtomicLong registrations = registrationCounter();
         StringBuilder json = new StringBuilder("[\n");
         boolean first = true;
         for (String loss : losses) {
@@ -74,6 +80,7 @@ public final class AllocationProbe {
                     long[] heap = new long[reps];
                     long[] offHeap = new long[reps];
                     long[] nanos = new long[reps];
+                    long[] registered = new long[reps];
                     for (int i = 0; i < warm; i++) {
                         try (MemoryWorkspace ws = Cases.openWorkspace()) {
                             blackhole(op.call.run());
@@ -83,8 +90,10 @@ public final class AllocationProbe {
                         long t0 = System.nanoTime();
                         try (MemoryWorkspace ws = Cases.openWorkspace()) {
                             long before = threads.getThreadAllocatedBytes(tid);
+                            long registeredBefore = registrations.get();
                             Object r = op.call.run();
                             heap[i] = threads.getThreadAllocatedBytes(tid) - before;
+                            registered[i] = registrations.get() - registeredBefore;
                             offHeap[i] = ws.getThisCycleAllocations();
                             nanos[i] = System.nanoTime() - t0;
                             blackhole(r);
@@ -93,11 +102,12 @@ public final class AllocationProbe {
                     long h = median(heap);
                     long o = median(offHeap);
                     long t = median(nanos);
-                    System.out.printf(Locale.ROOT, "%-18s %-10s %-20s heap %,14d B  off-heap %,14d B  (%.2f + %.2f x input %,d B)  %,.0f us in ws%n",
-                            loss, size, op.name, h, o, h / (double) c.inputBytes(), o / (double) c.inputBytes(), c.inputBytes(), t / 1e3);
+                    long reg = median(registered);
+                    System.out.printf(Locale.ROOT, "%-18s %-10s %-20s heap %,14d B  off-heap %,14d B  (%.2f + %.2f x input %,d B)  %3d registrations  %,.0f us in ws%n",
+                            loss, size, op.name, h, o, h / (double) c.inputBytes(), o / (double) c.inputBytes(), c.inputBytes(), reg, t / 1e3);
                     json.append(first ? "" : ",\n").append(String.format(Locale.ROOT,
-                            "  {\"loss\": \"%s\", \"size\": \"%s\", \"op\": \"%s\", \"heapBytes\": %d, \"offHeapBytes\": %d, \"inputBytes\": %d, \"medianMicrosInWorkspace\": %.1f}",
-                            loss, size, op.name, h, o, c.inputBytes(), t / 1e3));
+                            "  {\"loss\": \"%s\", \"size\": \"%s\", \"op\": \"%s\", \"heapBytes\": %d, \"offHeapBytes\": %d, \"inputBytes\": %d, \"registrations\": %d, \"medianMicrosInWorkspace\": %.1f}",
+                            loss, size, op.name, h, o, c.inputBytes(), reg, t / 1e3));
                     first = false;
                 }
                 Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
@@ -106,6 +116,18 @@ public final class AllocationProbe {
         json.append("\n]\n");
         Files.writeString(out, json);
         System.out.println("wrote " + out.toAbsolutePath());
+    }
+
+    /** ND4J's DeallocatorService counts every object it registers; its counter is private, hence reflection. */
+    private static AtomicLong registrationCounter() {
+        Object service = Nd4j.getDeallocatorService();
+        try {
+            Field counter = service.getClass().getDeclaredField("counter");
+            counter.setAccessible(true);
+            return (AtomicLong) counter.get(service);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("ND4J's DeallocatorService has no readable 'counter' in this version", e);
+        }
     }
 
     private static Object step(Cases.Way way) {
