@@ -66,8 +66,8 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             .step("softplus", SOFTPLUS, "neg")  // softplus(input.mul(target).neg())
             .step("gt", GT, "neg", "20.0")
             .step("sigmoid", SIGMOID, "neg")
-            .step("mul_", MUL, "gradLoss", "sigmoid")
-            .step("gradNeg", WHERE, "gt", "gradLoss", "mul_")  // d loss / d input.mul(target).neg()
+            .step("mulGradLoss", MUL, "gradLoss", "sigmoid")
+            .step("gradNeg", WHERE, "gt", "gradLoss", "mulGradLoss")  // d loss / d input.mul(target).neg()
             .step("gradMul", NEG, "gradNeg")  // d loss / d input.mul(target)
             .step("gradInput", MUL, "gradMul", "target")  // d loss / d input
             .step("gradTarget", MUL, "gradMul", "input")  // d loss / d target
@@ -95,170 +95,72 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
 
     @Override
     public INDArray forward(INDArray... inputs) {
-        INDArray[] in = prepare(inputs);
-        INDArray input = in[0];
-        INDArray target = in[1];
-        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
-        if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, null, true, null, input, target);
-            if (fused != null) {
-                INDArray value = fused.loss();
-                return Checks.resultLike(value, inputs[0]);
-            }
-        }
-        // input.mul(target)
-        INDArray mul = Kernels.mul(input, target);
-        // input.mul(target).neg()
-        INDArray neg = Kernels.neg(mul);
-        // softplus(input.mul(target).neg())
-        INDArray softplus = Kernels.softplus(neg);
-        INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        return Checks.resultLike(value, inputs[0]);
+        return compute(null, true, false, false, inputs).loss();
     }
 
     @Override
     public INDArray[] backward(INDArray gradOutput, INDArray... inputs) {
-        INDArray[] in = prepare(inputs);
-        INDArray input = in[0];
-        INDArray target = in[1];
-        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
-        if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, false, new boolean[] {true, true}, input, target);
-            if (fused != null) {
-                INDArray gradInput = fused.gradients()[0];
-                INDArray gradTarget = fused.gradients()[1];
-                return new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])};
-            }
-        }
-        // input.mul(target)
-        INDArray mul = Kernels.mul(input, target);
-        // input.mul(target).neg()
-        INDArray neg = Kernels.neg(mul);
-        // softplus(input.mul(target).neg())
-        INDArray softplus = Kernels.softplus(neg);
-        // the gradient of the reduced loss with respect to the unreduced loss
-        INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
-        // gt(neg, 20.0)
-        INDArray gt = Kernels.gt(neg, 20.0);
-        // sigmoid(neg)
-        INDArray sigmoid = Kernels.sigmoid(neg);
-        // mul(gradLoss, sigmoid)
-        INDArray mul_ = Kernels.mul(gradLoss, sigmoid);
-        // d loss / d input.mul(target).neg()
-        INDArray gradNeg = Kernels.where(gt, gradLoss, mul_);
-        // d loss / d input.mul(target)
-        INDArray gradMul = Kernels.neg(gradNeg);
-        // d loss / d input
-        INDArray gradInput = Kernels.mul(gradMul, target);
-        // d loss / d target
-        INDArray gradTarget = Kernels.mul(gradMul, input);
-        return new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])};
+        return compute(gradOutput, false, true, false, inputs).gradients();
     }
 
-    /**
-     * Forward and backward in one pass, sharing every intermediate.
-     */
     @Override
     public LossAndGradients forwardBackward(INDArray gradOutput, INDArray... inputs) {
-        INDArray[] in = prepare(inputs);
-        INDArray input = in[0];
-        INDArray target = in[1];
-        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
-        if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, true, new boolean[] {true, true}, input, target);
-            if (fused != null) {
-                INDArray value = fused.loss();
-                INDArray gradInput = fused.gradients()[0];
-                INDArray gradTarget = fused.gradients()[1];
-                return new LossAndGradients(Checks.resultLike(value, inputs[0]), new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])});
-            }
-        }
-        // input.mul(target)
-        INDArray mul = Kernels.mul(input, target);
-        // input.mul(target).neg()
-        INDArray neg = Kernels.neg(mul);
-        // softplus(input.mul(target).neg())
-        INDArray softplus = Kernels.softplus(neg);
-        // the gradient of the reduced loss with respect to the unreduced loss
-        INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
-        // gt(neg, 20.0)
-        INDArray gt = Kernels.gt(neg, 20.0);
-        // sigmoid(neg)
-        INDArray sigmoid = Kernels.sigmoid(neg);
-        // mul(gradLoss, sigmoid)
-        INDArray mul_ = Kernels.mul(gradLoss, sigmoid);
-        // d loss / d input.mul(target).neg()
-        INDArray gradNeg = Kernels.where(gt, gradLoss, mul_);
-        // d loss / d input.mul(target)
-        INDArray gradMul = Kernels.neg(gradNeg);
-        // d loss / d input
-        INDArray gradInput = Kernels.mul(gradMul, target);
-        // d loss / d target
-        INDArray gradTarget = Kernels.mul(gradMul, input);
-        INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        return new LossAndGradients(Checks.resultLike(value, inputs[0]), new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])});
+        return compute(gradOutput, true, true, false, inputs);
     }
 
-    /**
-     * The loss and the gradient of {@code input} only, as a training step needs.
-     */
     @Override
     public LossAndGradients forwardAndFirstGradient(INDArray gradOutput, INDArray... inputs) {
-        INDArray[] in = prepare(inputs);
-        INDArray input = in[0];
-        INDArray target = in[1];
-        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
-        if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, true, new boolean[] {true, false}, input, target);
-            if (fused != null) {
-                INDArray value = fused.loss();
-                INDArray gradInput = fused.gradients()[0];
-                return new LossAndGradients(Checks.resultLike(value, inputs[0]), new INDArray[] {Checks.like(gradInput, inputs[0]), null});
-            }
-        }
-        // input.mul(target)
-        INDArray mul = Kernels.mul(input, target);
-        // input.mul(target).neg()
-        INDArray neg = Kernels.neg(mul);
-        // softplus(input.mul(target).neg())
-        INDArray softplus = Kernels.softplus(neg);
-        // the gradient of the reduced loss with respect to the unreduced loss
-        INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
-        // gt(neg, 20.0)
-        INDArray gt = Kernels.gt(neg, 20.0);
-        // sigmoid(neg)
-        INDArray sigmoid = Kernels.sigmoid(neg);
-        // mul(gradLoss, sigmoid)
-        INDArray mul_ = Kernels.mul(gradLoss, sigmoid);
-        // d loss / d input.mul(target).neg()
-        INDArray gradNeg = Kernels.where(gt, gradLoss, mul_);
-        // d loss / d input.mul(target)
-        INDArray gradMul = Kernels.neg(gradNeg);
-        // d loss / d input
-        INDArray gradInput = Kernels.mul(gradMul, target);
-        INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        INDArray[] gradients = new INDArray[2];
-        gradients[0] = Checks.like(gradInput, inputs[0]);
-        return new LossAndGradients(Checks.resultLike(value, inputs[0]), gradients);
+        return compute(gradOutput, true, true, true, inputs);
+    }
+
+    @Override
+    public INDArray firstGradient(INDArray gradOutput, INDArray... inputs) {
+        return compute(gradOutput, false, true, true, inputs).gradients()[0];
     }
 
     /**
-     * The gradient of {@code input} alone, without the loss's value.
+     * The loss if {@code wantLoss}; if {@code wantGradients}, the gradient of {@code input}, and unless
+     * {@code firstGradientOnly} every input's. A value no requested output needs is not computed.
      */
-    @Override
-    public INDArray firstGradient(INDArray gradOutput, INDArray... inputs) {
+    private LossAndGradients compute(INDArray gradOutput, boolean wantLoss, boolean wantGradients,
+            boolean firstGradientOnly, INDArray[] inputs) {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
         // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
         if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, false, new boolean[] {true, false}, input, target);
+            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, wantLoss, !wantGradients ? null : firstGradientOnly ? new boolean[] {true, false} : new boolean[] {true, true}, input, target);
             if (fused != null) {
-                INDArray gradInput = fused.gradients()[0];
-                return Checks.like(gradInput, inputs[0]);
+                INDArray value = wantLoss ? Checks.resultLike(fused.loss(), inputs[0]) : null;
+                if (!wantGradients) {
+                    return new LossAndGradients(value, null);
+                }
+                if (firstGradientOnly) {
+                    return new LossAndGradients(value, new INDArray[] {Checks.like(fused.gradients()[0], inputs[0]), null});
+                }
+                return new LossAndGradients(value, new INDArray[] {Checks.like(fused.gradients()[0], inputs[0]), Checks.like(fused.gradients()[1], inputs[1])});
             }
         }
-        return forwardAndFirstGradient(gradOutput, inputs).gradients()[0];
+        INDArray mul = Kernels.mul(input, target); // input.mul(target)
+        INDArray neg = Kernels.neg(mul); // input.mul(target).neg()
+        INDArray softplus = Kernels.softplus(neg); // softplus(input.mul(target).neg())
+        INDArray value = wantLoss ? Checks.resultLike(Reductions.reduce(reduction, softplus, null, input), inputs[0]) : null;
+        if (!wantGradients) {
+            return new LossAndGradients(value, null);
+        }
+        // d reduced loss / d loss
+        INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
+        INDArray gt = Kernels.gt(neg, 20.0);
+        INDArray sigmoid = Kernels.sigmoid(neg);
+        INDArray mulGradLoss = Kernels.mul(gradLoss, sigmoid);
+        INDArray gradNeg = Kernels.where(gt, gradLoss, mulGradLoss); // d loss / d input.mul(target).neg()
+        INDArray gradMul = Kernels.neg(gradNeg); // d loss / d input.mul(target)
+        INDArray gradInput = Kernels.mul(gradMul, target); // d loss / d input
+        if (firstGradientOnly) {
+            return new LossAndGradients(value, new INDArray[] {Checks.like(gradInput, inputs[0]), null});
+        }
+        INDArray gradTarget = Kernels.mul(gradMul, input); // d loss / d target
+        return new LossAndGradients(value, new INDArray[] {Checks.like(gradInput, inputs[0]), Checks.like(gradTarget, inputs[1])});
     }
 
     /**
@@ -271,9 +173,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             .bind("input", inputs[0], INPUT_SHAPE)
             .bind("target", inputs[1], TARGET_SHAPE);
         dims.finish();
-        return new INDArray[] {
-                    Checks.cast(inputs[0], dtype),
-                    Checks.cast(inputs[1], dtype)};
+        return new INDArray[] {Checks.cast(inputs[0], dtype), Checks.cast(inputs[1], dtype)};
     }
 
     @Override

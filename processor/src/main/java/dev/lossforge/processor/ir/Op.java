@@ -45,7 +45,7 @@ public enum Op {
             (b, out, g) -> new Node[] {b.neg(g)}),
     /** x^p: g * p * x^(p-1) */
     POW("pow", "TS", Op::same, "Kernels.pow($0, $1)",
-            (b, out, g) -> new Node[] {b.mul(g, b.mul(b.pow(out.arg(0), b.scalar("(" + out.arg(1).text() + ") - 1.0", null)), out.arg(1))), null}),
+            (b, out, g) -> new Node[] {b.mul(g, b.mul(b.pow(out.arg(0), b.scalar(new Scalar.Binary("-", out.arg(1).scalar(), new Scalar.Literal("1.0")), null)), out.arg(1))), null}),
 
     // ------------------------------------------------------------------ elementwise functions
     EXP("exp", "T", Op::same, "Kernels.exp($0)",
@@ -469,5 +469,16 @@ public enum Op {
         Node gx = b.where(b.op(wins, x, y), g, b.where(tie, half, b.scalar(0.0)));
         Node gy = b.where(b.op(wins, y, x), g, b.where(tie, half, b.scalar(0.0)));
         return new Node[] {gx, gy};
+    }
+
+    // ------------------------------------------------------------------ facts added by #15's emitter (the op table takes them over at merge)
+
+    /** Whether the result always has the first argument's shape (a value used for its shape is read there). */
+    public boolean keepsShape() {
+        return switch (this) {
+            case NEG, EXP, LOG, LOG1P, SQRT, SQUARE, ABS, SIGMOID, LOG_SIGMOID, SOFTPLUS, RELU, CLAMP, CLAMP_MIN, CLAMP_MAX,
+                    CLAMP_MIN_STRAIGHT_THROUGH, POW, LOG_SOFTMAX, SOFTMAX, SCALE_ALONG -> true;
+            default -> false;
+        };
     }
 }
