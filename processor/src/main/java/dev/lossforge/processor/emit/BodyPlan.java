@@ -88,6 +88,10 @@ record BodyPlan(List<String> inputs, List<String> tensorOptions, FusedPath fused
         record None() implements Operand {
         }
 
+        /** A number as a single value of the dtype of {@code like}, for a kernel that takes no number there. */
+        record Filled(Node scalar, String like) implements Operand {
+        }
+
         /** The fused program's {@code index}-th output, read where it is returned. */
         record ProgramOutput(int index) implements Operand {
         }

@@ -266,6 +266,11 @@ final class BodyPlanner {
         for (int i = 0; i < n.args().size(); i++) {
             operands.add(ref(Templates.usedForShapeOnly(n, i) ? shapeSource(n.arg(i)) : n.arg(i)));
         }
+        if (n.op() == Op.WHERE && n.arg(1).op() == Op.SCALAR && n.arg(2).op() == Op.SCALAR) {
+            // no kernel selects between two numbers: the second becomes a value of the inputs' (one) float dtype
+            Input values = model.inputs().stream().filter(i -> !i.index()).findFirst().orElse(declaration.first());
+            operands.set(2, new Operand.Filled(n.arg(2), locals.get(values.node())));
+        }
         locals.put(n, name);
         steps.add(new Compute(name, valueNames.comment(n), n, operands));
     }

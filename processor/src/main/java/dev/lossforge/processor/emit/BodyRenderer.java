@@ -51,8 +51,8 @@ final class BodyRenderer {
         }
         renderer.general(plan.general());
         MethodSpec.Builder method = MethodSpec.methodBuilder(declaration.member("compute")).addModifiers(Modifier.PRIVATE)
-                .addJavadoc("The loss if {@code wantLoss}; if {@code wantGradients}, the gradient of {@code $L}, and unless\n"
-                        + "{@code firstGradientOnly} every input's. A value no requested output needs is not computed.\n", declaration.first().name());
+                .addJavadoc("The loss if {@code wantLoss}; the gradients if {@code wantGradients}, {@code $L}'s alone if {@code firstGradientOnly}.\n",
+                        declaration.first().name());
         if (!declaration.prefix.isEmpty()) {
             method.addJavadoc("For inputs that fit {@code $L.$L}.\n", Declaration.simpleName(declaration.model.declaringType()),
                     declaration.model.methodName());
@@ -226,6 +226,9 @@ final class BodyRenderer {
     static CodeBlock operand(Operand operand) {
         if (operand instanceof Operand.Local l) {
             return CodeBlock.of("$N", l.name());
+        }
+        if (operand instanceof Operand.Filled f) {
+            return CodeBlock.of("$T.filled($L, $N.dataType())", CHECKS, Scalars.render(f.scalar()), f.like());
         }
         if (operand instanceof Operand.ProgramOutput o) {
             return CodeBlock.of("fused.gradients()[$L]", o.index());

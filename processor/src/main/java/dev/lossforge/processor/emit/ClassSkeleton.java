@@ -66,7 +66,7 @@ final class ClassSkeleton {
                     o.isTensor() ? "INDArray" : o.javaType(), o.defaultValue());
         }
         type.addField(FieldSpec.builder(LOSS_SIGNATURE, GeneratedNames.SIGNATURE, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                .initializer("new $T(NAME,\n$T.of($>$>\n$L$<$<),\n$T.of($>$>$L$<$<))", LOSS_SIGNATURE, List.class, inputs.build(), List.class,
+                .initializer("new $T(NAME, $T.of($>$>\n$L), $T.of($L)$<$<)", LOSS_SIGNATURE, List.class, inputs.build(), List.class,
                         model.options().isEmpty() ? CodeBlock.of("") : CodeBlock.of("\n$L", options.build()))
                 .build());
     }

@@ -46,7 +46,8 @@ final class PrepareWriter {
         List<CodeBlock> values = declaration.valueInputs().stream().map(i -> CodeBlock.of("inputs[$L]", model.inputs().indexOf(i))).toList();
         code.addStatement("$T dtype = $T.computeType(NAME, $L, new $T[] {$L})", Types.DATA_TYPE, CHECKS,
                 declaration.constant(GeneratedNames.VALUE_NAMES), INDARRAY, CodeBlock.join(values, ", "));
-        code.add("$T dims = ", SHAPE_BINDER).add(bindings(CodeBlock.of("inputs"), false)).add(";\n");
+        boolean shapedOptions = model.options().stream().anyMatch(o -> o.isTensor() && o.shape() != null);
+        code.add("$T dims = ", SHAPE_BINDER).add(bindings(CodeBlock.of("inputs"), false)).add(shapedOptions ? ";\n" : "$>\n.finish();\n$<");
         for (OptionParam o : model.options()) {
             if (o.isTensor() && o.shape() != null) {
                 code.beginControlFlow("if (this.$1N != null && this.$1N.rank() > 0)", o.name())
@@ -54,7 +55,9 @@ final class PrepareWriter {
                         .endControlFlow();
             }
         }
-        code.addStatement("dims.finish()");
+        if (shapedOptions) {
+            code.addStatement("dims.finish()"); // after the options' dims, which bind too
+        }
         validRule(code);
         for (OptionParam o : model.options()) {
             if (o.isTensor() && o.shape() == null) {
