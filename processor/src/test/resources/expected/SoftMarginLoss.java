@@ -41,11 +41,9 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
 
     private static final String NAME = "SoftMarginLoss";
 
-    private static final LossSignature SIGNATURE = new LossSignature(NAME,
-    List.of(
+    private static final LossSignature SIGNATURE = new LossSignature(NAME, List.of(
             new LossSignature.Input("input", "*d", false, false),
-            new LossSignature.Input("target", "*d", false, false)),
-    List.of());
+            new LossSignature.Input("target", "*d", false, false)), List.of());
 
     private static final String[] INPUT_NAMES = {"input", "target"};
 
@@ -119,8 +117,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
     }
 
     /**
-     * The loss if {@code wantLoss}; if {@code wantGradients}, the gradient of {@code input}, and unless
-     * {@code firstGradientOnly} every input's. A value no requested output needs is not computed.
+     * The loss if {@code wantLoss}; the gradients if {@code wantGradients}, {@code input}'s alone if {@code firstGradientOnly}.
      */
     private LossAndGradients compute(INDArray gradOutput, boolean wantLoss, boolean wantGradients,
             boolean firstGradientOnly, INDArray[] inputs) {
@@ -171,8 +168,8 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         DataType dtype = Checks.computeType(NAME, VALUE_NAMES, new INDArray[] {inputs[0], inputs[1]});
         ShapeBinder dims = new ShapeBinder(NAME)
             .bind("input", inputs[0], INPUT_SHAPE)
-            .bind("target", inputs[1], TARGET_SHAPE);
-        dims.finish();
+            .bind("target", inputs[1], TARGET_SHAPE)
+            .finish();
         return new INDArray[] {Checks.cast(inputs[0], dtype), Checks.cast(inputs[1], dtype)};
     }
 
