@@ -14,6 +14,7 @@ import dev.lossforge.processor.emit.BodyPlan.ProgramOutput;
 import dev.lossforge.processor.emit.BodyPlan.Seed;
 import dev.lossforge.processor.emit.BodyPlan.Stage;
 import dev.lossforge.processor.emit.BodyPlan.Step;
+import dev.lossforge.processor.ir.GeneratedNames;
 import dev.lossforge.processor.ir.Graph;
 import dev.lossforge.processor.ir.LossModel;
 import dev.lossforge.processor.ir.LossModel.Input;
@@ -154,7 +155,7 @@ final class BodyPlanner {
         locals.clear();
         locals.putAll(outside);
         names = namesOutside;
-        return new FusedPath(declaration.constant(dev.lossforge.processor.ir.GeneratedNames.PROGRAM), beforeSteps, arguments, forFirst, gradients);
+        return new FusedPath(declaration.constant(GeneratedNames.PROGRAM), beforeSteps, arguments, forFirst, gradients);
     }
 
     /** The general path: the forward values, then the seed and the gradients, by the kernels. */
