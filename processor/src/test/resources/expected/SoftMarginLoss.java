@@ -43,11 +43,9 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
 
     private static final String NAME = "SoftMarginLoss";
 
-    private static final LossSignature SIGNATURE = new LossSignature(NAME,
-    List.of(
+    private static final LossSignature SIGNATURE = new LossSignature(NAME, List.of(
             new LossSignature.Input("input", "*d", false, false),
-            new LossSignature.Input("target", "*d", false, false)),
-    List.of());
+            new LossSignature.Input("target", "*d", false, false)), List.of());
 
     private static final String[] INPUT_NAMES = {"input", "target"};
 
@@ -68,8 +66,8 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             .step("softplus", SOFTPLUS, "neg")  // softplus(input.mul(target).neg())
             .step("gt", GT, "neg", "20.0")
             .step("sigmoid", SIGMOID, "neg")
-            .step("mul_", MUL, "gradLoss", "sigmoid")
-            .step("gradNeg", WHERE, "gt", "gradLoss", "mul_")  // d loss / d input.mul(target).neg()
+            .step("mulGradLoss", MUL, "gradLoss", "sigmoid")
+            .step("gradNeg", WHERE, "gt", "gradLoss", "mulGradLoss")  // d loss / d input.mul(target).neg()
             .step("gradMul", NEG, "gradNeg")  // d loss / d input.mul(target)
             .step("gradInput", MUL, "gradMul", "target")  // d loss / d input
             .step("gradTarget", MUL, "gradMul", "input")  // d loss / d target
@@ -97,170 +95,71 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
 
     @Override
     public INDArray forward(INDArray... inputs) {
-        INDArray[] in = prepare(inputs);
-        INDArray input = in[0];
-        INDArray target = in[1];
-        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
-        if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, null, true, null, input, target);
-            if (fused != null) {
-                INDArray value = fused.loss();
-                return Conversions.resultLike(value, inputs[0]);
-            }
-        }
-        // input.mul(target)
-        INDArray mul = Broadcasting.mul(input, target);
-        // input.mul(target).neg()
-        INDArray neg = Pointwise.neg(mul);
-        // softplus(input.mul(target).neg())
-        INDArray softplus = Pointwise.softplus(neg);
-        INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        return Conversions.resultLike(value, inputs[0]);
+        return compute(null, true, false, false, inputs).loss();
     }
 
     @Override
     public INDArray[] backward(INDArray gradOutput, INDArray... inputs) {
-        INDArray[] in = prepare(inputs);
-        INDArray input = in[0];
-        INDArray target = in[1];
-        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
-        if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, false, new boolean[] {true, true}, input, target);
-            if (fused != null) {
-                INDArray gradInput = fused.gradients()[0];
-                INDArray gradTarget = fused.gradients()[1];
-                return new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])};
-            }
-        }
-        // input.mul(target)
-        INDArray mul = Broadcasting.mul(input, target);
-        // input.mul(target).neg()
-        INDArray neg = Pointwise.neg(mul);
-        // softplus(input.mul(target).neg())
-        INDArray softplus = Pointwise.softplus(neg);
-        // the gradient of the reduced loss with respect to the unreduced loss
-        INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
-        // gt(neg, 20.0)
-        INDArray gt = Pointwise.gt(neg, 20.0);
-        // sigmoid(neg)
-        INDArray sigmoid = Pointwise.sigmoid(neg);
-        // mul(gradLoss, sigmoid)
-        INDArray mul_ = Broadcasting.mul(gradLoss, sigmoid);
-        // d loss / d input.mul(target).neg()
-        INDArray gradNeg = Pointwise.where(gt, gradLoss, mul_);
-        // d loss / d input.mul(target)
-        INDArray gradMul = Pointwise.neg(gradNeg);
-        // d loss / d input
-        INDArray gradInput = Broadcasting.mul(gradMul, target);
-        // d loss / d target
-        INDArray gradTarget = Broadcasting.mul(gradMul, input);
-        return new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])};
+        return compute(gradOutput, false, true, false, inputs).gradients();
     }
 
-    /**
-     * Forward and backward in one pass, sharing every intermediate.
-     */
     @Override
     public LossAndGradients forwardBackward(INDArray gradOutput, INDArray... inputs) {
-        INDArray[] in = prepare(inputs);
-        INDArray input = in[0];
-        INDArray target = in[1];
-        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
-        if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, true, new boolean[] {true, true}, input, target);
-            if (fused != null) {
-                INDArray value = fused.loss();
-                INDArray gradInput = fused.gradients()[0];
-                INDArray gradTarget = fused.gradients()[1];
-                return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])});
-            }
-        }
-        // input.mul(target)
-        INDArray mul = Broadcasting.mul(input, target);
-        // input.mul(target).neg()
-        INDArray neg = Pointwise.neg(mul);
-        // softplus(input.mul(target).neg())
-        INDArray softplus = Pointwise.softplus(neg);
-        // the gradient of the reduced loss with respect to the unreduced loss
-        INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
-        // gt(neg, 20.0)
-        INDArray gt = Pointwise.gt(neg, 20.0);
-        // sigmoid(neg)
-        INDArray sigmoid = Pointwise.sigmoid(neg);
-        // mul(gradLoss, sigmoid)
-        INDArray mul_ = Broadcasting.mul(gradLoss, sigmoid);
-        // d loss / d input.mul(target).neg()
-        INDArray gradNeg = Pointwise.where(gt, gradLoss, mul_);
-        // d loss / d input.mul(target)
-        INDArray gradMul = Pointwise.neg(gradNeg);
-        // d loss / d input
-        INDArray gradInput = Broadcasting.mul(gradMul, target);
-        // d loss / d target
-        INDArray gradTarget = Broadcasting.mul(gradMul, input);
-        INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])});
+        return compute(gradOutput, true, true, false, inputs);
     }
 
-    /**
-     * The loss and the gradient of {@code input} only, as a training step needs.
-     */
     @Override
     public LossAndGradients forwardAndFirstGradient(INDArray gradOutput, INDArray... inputs) {
-        INDArray[] in = prepare(inputs);
-        INDArray input = in[0];
-        INDArray target = in[1];
-        // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
-        if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, true, new boolean[] {true, false}, input, target);
-            if (fused != null) {
-                INDArray value = fused.loss();
-                INDArray gradInput = fused.gradients()[0];
-                return new LossAndGradients(Conversions.resultLike(value, inputs[0]), new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), null});
-            }
-        }
-        // input.mul(target)
-        INDArray mul = Broadcasting.mul(input, target);
-        // input.mul(target).neg()
-        INDArray neg = Pointwise.neg(mul);
-        // softplus(input.mul(target).neg())
-        INDArray softplus = Pointwise.softplus(neg);
-        // the gradient of the reduced loss with respect to the unreduced loss
-        INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
-        // gt(neg, 20.0)
-        INDArray gt = Pointwise.gt(neg, 20.0);
-        // sigmoid(neg)
-        INDArray sigmoid = Pointwise.sigmoid(neg);
-        // mul(gradLoss, sigmoid)
-        INDArray mul_ = Broadcasting.mul(gradLoss, sigmoid);
-        // d loss / d input.mul(target).neg()
-        INDArray gradNeg = Pointwise.where(gt, gradLoss, mul_);
-        // d loss / d input.mul(target)
-        INDArray gradMul = Pointwise.neg(gradNeg);
-        // d loss / d input
-        INDArray gradInput = Broadcasting.mul(gradMul, target);
-        INDArray value = Reductions.reduce(reduction, softplus, null, input);
-        INDArray[] gradients = new INDArray[2];
-        gradients[0] = Conversions.gradientLike(gradInput, inputs[0]);
-        return new LossAndGradients(Conversions.resultLike(value, inputs[0]), gradients);
+        return compute(gradOutput, true, true, true, inputs);
+    }
+
+    @Override
+    public INDArray firstGradient(INDArray gradOutput, INDArray... inputs) {
+        return compute(gradOutput, false, true, true, inputs).gradients()[0];
     }
 
     /**
-     * The gradient of {@code input} alone, without the loss's value.
+     * The loss if {@code wantLoss}; the gradients if {@code wantGradients}, {@code input}'s alone if {@code firstGradientOnly}.
      */
-    @Override
-    public INDArray firstGradient(INDArray gradOutput, INDArray... inputs) {
+    private LossAndGradients compute(INDArray gradOutput, boolean wantLoss, boolean wantGradients,
+            boolean firstGradientOnly, INDArray[] inputs) {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
         // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
         if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, false, new boolean[] {true, false}, input, target);
+            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, wantLoss, !wantGradients ? null : firstGradientOnly ? new boolean[] {true, false} : new boolean[] {true, true}, input, target);
             if (fused != null) {
-                INDArray gradInput = fused.gradients()[0];
-                return Conversions.gradientLike(gradInput, inputs[0]);
+                INDArray value = wantLoss ? Conversions.resultLike(fused.loss(), inputs[0]) : null;
+                if (!wantGradients) {
+                    return new LossAndGradients(value, null);
+                }
+                if (firstGradientOnly) {
+                    return new LossAndGradients(value, new INDArray[] {Conversions.gradientLike(fused.gradients()[0], inputs[0]), null});
+                }
+                return new LossAndGradients(value, new INDArray[] {Conversions.gradientLike(fused.gradients()[0], inputs[0]), Conversions.gradientLike(fused.gradients()[1], inputs[1])});
             }
         }
-        return forwardAndFirstGradient(gradOutput, inputs).gradients()[0];
+        INDArray mul = Broadcasting.mul(input, target); // input.mul(target)
+        INDArray neg = Pointwise.neg(mul); // input.mul(target).neg()
+        INDArray softplus = Pointwise.softplus(neg); // softplus(input.mul(target).neg())
+        INDArray value = wantLoss ? Conversions.resultLike(Reductions.reduce(reduction, softplus, null, input), inputs[0]) : null;
+        if (!wantGradients) {
+            return new LossAndGradients(value, null);
+        }
+        // d reduced loss / d loss
+        INDArray gradLoss = Reductions.seed(NAME, reduction, gradOutput, softplus, null, input);
+        INDArray gt = Pointwise.gt(neg, 20.0);
+        INDArray sigmoid = Pointwise.sigmoid(neg);
+        INDArray mulGradLoss = Broadcasting.mul(gradLoss, sigmoid);
+        INDArray gradNeg = Pointwise.where(gt, gradLoss, mulGradLoss); // d loss / d input.mul(target).neg()
+        INDArray gradMul = Pointwise.neg(gradNeg); // d loss / d input.mul(target)
+        INDArray gradInput = Broadcasting.mul(gradMul, target); // d loss / d input
+        if (firstGradientOnly) {
+            return new LossAndGradients(value, new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), null});
+        }
+        INDArray gradTarget = Broadcasting.mul(gradMul, input); // d loss / d target
+        return new LossAndGradients(value, new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), Conversions.gradientLike(gradTarget, inputs[1])});
     }
 
     /**
@@ -271,11 +170,9 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
         DataType dtype = Checks.computeType(NAME, VALUE_NAMES, new INDArray[] {inputs[0], inputs[1]});
         ShapeBinder dims = new ShapeBinder(NAME)
             .bind("input", inputs[0], INPUT_SHAPE)
-            .bind("target", inputs[1], TARGET_SHAPE);
-        dims.finish();
-        return new INDArray[] {
-                    Conversions.cast(inputs[0], dtype),
-                    Conversions.cast(inputs[1], dtype)};
+            .bind("target", inputs[1], TARGET_SHAPE)
+            .finish();
+        return new INDArray[] {Conversions.cast(inputs[0], dtype), Conversions.cast(inputs[1], dtype)};
     }
 
     @Override

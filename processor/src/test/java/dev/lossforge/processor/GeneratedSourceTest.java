@@ -31,4 +31,43 @@ class GeneratedSourceTest {
         assertThat(c).generatedSourceFile("demo.SoftMarginLoss")
                 .hasSourceEquivalentTo(JavaFileObjects.forResource("expected/SoftMarginLoss.java"));
     }
+
+    @Test
+    void localsAreNamedByRoleAndLossForgeTypesAreImported() throws java.io.IOException {
+        // two declarations (a shape binding picks one), unbatched calls, a ?: on an option, meanDividedBy (a
+        // condition on the reduction) and the same ops applied to different values: every naming and import case
+        DslSource src = DslSource.of("""
+                @Loss(name = "PickLoss", pred = "N,C", target = "N", optionalBatch = "N")
+                static Tensor pick(Tensor input, @Index("C") Tensor target, @Option(defaultValue = "0.5") double a,
+                        @Option(defaultValue = "true") boolean smooth) {
+                    Tensor p = gather(input, 1, target).neg();
+                    Tensor q = smooth ? p.mul(a).mul(p).neg() : p.mul(1.0 - a).neg();
+                    return meanDividedBy(q.mul(q), q.add(2.0));
+                }
+
+                @Loss(name = "PickLoss", pred = "N,C", target = "N,C", optionalBatch = "N")
+                static Tensor pickProbabilities(Tensor input, Tensor target, @Option(defaultValue = "0.5") double a,
+                        @Option(defaultValue = "true") boolean smooth) {
+                    return input.mul(target).mul(a).neg().mul(input).neg();
+                }
+                """);
+
+        Compilation c = Compile.withLossForge(src);
+
+        assertThat(c).succeededWithoutWarnings();
+        String code = c.generatedSourceFile("demo.PickLoss").orElseThrow().getCharContent(true).toString();
+        java.util.regex.Matcher local = java.util.regex.Pattern.compile("INDArray (\\w+) =").matcher(code);
+        int locals = 0;
+        while (local.find()) {
+            locals++;
+            com.google.common.truth.Truth.assertWithMessage(code).that(local.group(1)).doesNotMatch(".*_");
+        }
+        com.google.common.truth.Truth.assertThat(locals).isGreaterThan(10);
+        for (String line : code.split("\n")) {
+            if (!line.startsWith("import ") && !line.startsWith("package ") && !line.contains("@Generated") && !line.contains("value = ")
+                    && !line.contains("comments = ")) {
+                com.google.common.truth.Truth.assertWithMessage(code).that(line).doesNotContain("dev.lossforge.");
+            }
+        }
+    }
 }

@@ -1,9 +1,7 @@
 package dev.lossforge.processor.emit;
 
-import com.squareup.javapoet.ClassName;
 import com.squareup.javapoet.CodeBlock;
 import com.squareup.javapoet.FieldSpec;
-import com.squareup.javapoet.NameAllocator;
 import dev.lossforge.processor.grad.Differentiator;
 import dev.lossforge.processor.ir.Graph;
 import dev.lossforge.processor.ir.LossModel;
@@ -11,6 +9,7 @@ import dev.lossforge.processor.ir.LossModel.Input;
 import dev.lossforge.processor.ir.LossModel.OptionParam;
 import dev.lossforge.processor.ir.Node;
 import dev.lossforge.processor.ir.Op;
+import dev.lossforge.processor.ir.Scalar;
 import dev.lossforge.processor.shape.SymShape;
 import dev.lossforge.runtime.fused.PointwiseProgram;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -41,9 +39,6 @@ import javax.lang.model.element.Modifier;
  * {@link #of} gives null. MSE is all program; cross-entropy is a row kernel, a program, and a row kernel.
  */
 final class PointwiseProgramWriter {
-    static final ClassName PROGRAM = ClassName.get("dev.lossforge.runtime.fused", "PointwiseProgram");
-    static final ClassName POINTWISE_OP = ClassName.get("dev.lossforge.runtime.fused", "PointwiseOp");
-
     private enum Part { LEAF, BEFORE, PROGRAM, AFTER }
 
     private final LossModel model;
@@ -54,18 +49,21 @@ final class PointwiseProgramWriter {
     private final Map<Node, Part> parts = new IdentityHashMap<>();
     /** The program's name for each node it computes or reads. */
     private final Map<Node, String> names = new IdentityHashMap<>();
-    private final NameAllocator allocator = new NameAllocator();
+    private final LocalNames allocator = new LocalNames(List.of(PointwiseProgram.NO_GRADIENT_NAME, "gradLoss"));
+    private final ValueNames valueNames;
     /** Java numbers and boolean conditions the program takes at run time, by program name. */
-    private final Map<String, String> scalars = new LinkedHashMap<>();
+    private final Map<String, Node> scalars = new LinkedHashMap<>();
     private final List<Node> steps = new ArrayList<>();
     /** Program inputs: domain-shaped model inputs and "before" nodes, in call order. */
     private final List<Node> inputs = new ArrayList<>();
     /** Program outputs: the gradient of each domain input that is one, then the values "after" ops take. */
     private final List<Node> outputs = new ArrayList<>();
+    /** Program outputs that "after" ops read (the others are only returned). */
+    private final Set<Node> readByKernels = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     /** Checks the general path runs before an op (BCE's probabilities), run before the program too. */
     private final List<Node> preconditions = new ArrayList<>();
     /** For a "before" node inside a ?: branch: the Java condition under which it is needed. */
-    private final Map<Node, String> guards = new IdentityHashMap<>();
+    private final Map<Node, CodeBlock> guards = new IdentityHashMap<>();
 
     private PointwiseProgramWriter(LossModel model, Differentiator.Result gradients, Map<Node, SymShape> shapes, String field) {
         this.model = model;
@@ -73,6 +71,7 @@ final class PointwiseProgramWriter {
         this.shapes = shapes;
         this.field = field;
         this.domain = shapes.get(unweighted(model.loss()));
+        this.valueNames = new ValueNames(model, gradients, names);
     }
 
     /** The fused program for this declaration, or null when its unreduced loss is not pointwise. */
@@ -102,9 +101,6 @@ final class PointwiseProgramWriter {
     // ---------------------------------------------------------------- planning
 
     private boolean plan() {
-        for (String reserved : List.of(PointwiseProgram.NO_GRADIENT_NAME, "gradLoss")) {
-            allocator.newName(reserved, reserved);
-        }
         Node loss = unweighted(model.loss());
         List<Node> forwardRoots = new ArrayList<>(List.of(loss));
         if (model.meanWeights() != null) {
@@ -141,6 +137,7 @@ final class PointwiseProgramWriter {
                 for (Node a : n.args()) {
                     if (parts.get(a) == Part.PROGRAM) {
                         addOutput(a);
+                        readByKernels.add(a);
                     }
                 }
             }
@@ -167,7 +164,7 @@ final class PointwiseProgramWriter {
         inputs.sort(java.util.Comparator.comparingInt(n -> modelOrder.contains(n) ? modelOrder.indexOf(n) : modelOrder.size()));
         // names: inputs first, then steps
         for (Node in : inputs) {
-            names.put(in, allocator.newName(in.op() == Op.INPUT ? in.text() : localName(in), in));
+            names.put(in, allocator.take(valueNames.candidates(in)));
         }
         for (Node n : programNodes) {
             for (Node a : n.args()) {
@@ -183,9 +180,9 @@ final class PointwiseProgramWriter {
                     continue;
                 }
                 if (n.op() == Op.CHOOSE) {
-                    scalar(n.arg(0).text());
+                    scalar(n.arg(0));
                 }
-                names.put(n, allocator.newName(localName(n), n));
+                names.put(n, allocator.take(valueNames.candidates(n)));
                 steps.add(n);
             }
         }
@@ -314,7 +311,7 @@ final class PointwiseProgramWriter {
         }
         switch (n.op()) {
             case OPTION_TENSOR:
-                names.put(n, allocator.newName(n.text(), n));
+                names.put(n, allocator.take(n.text()));
                 return true;
             case SEED:
                 names.put(n, "gradLoss");
@@ -323,7 +320,7 @@ final class PointwiseProgramWriter {
                 names.put(n, PointwiseProgram.NO_GRADIENT_NAME);
                 return true;
             case SCALAR:
-                names.put(n, scalar(n.text()));
+                names.put(n, scalar(n));
                 return true;
             case INPUT:
                 return false; // a model input the program reads must be one of its inputs
@@ -332,21 +329,29 @@ final class PointwiseProgramWriter {
         }
     }
 
-    /** A number stays a literal; another Java expression becomes a named run-time scalar. */
-    private String scalar(String text) {
-        String trimmed = text.trim();
-        if (trimmed.matches("-?\\d+(\\.\\d+)?([eE]-?\\d+)?")) {
-            return trimmed.contains(".") || trimmed.contains("e") || trimmed.contains("E") ? trimmed : trimmed + ".0";
+    /** A number literal stays a literal; any other scalar becomes a named run-time scalar (an option by its name). */
+    private String scalar(Node scalar) {
+        Scalar value = scalar.scalar();
+        String literal = value instanceof Scalar.Unary u && u.operator().equals("-") && u.operand() instanceof Scalar.Literal l
+                ? "-" + l.text() : value instanceof Scalar.Literal l ? l.text() : "";
+        if (literal.matches("-?\\d+(\\.\\d+)?([eE]-?\\d+)?")) {
+            return literal.contains(".") || literal.contains("e") || literal.contains("E") ? literal : literal + ".0";
         }
-        for (Map.Entry<String, String> e : scalars.entrySet()) {
-            if (e.getValue().equals(trimmed)) {
+        for (Map.Entry<String, Node> e : scalars.entrySet()) {
+            if (e.getValue().scalar().equals(value)) {
                 return e.getKey();
             }
         }
-        java.util.regex.Matcher fieldRef = java.util.regex.Pattern.compile("\\(?this\\.(\\w+)\\)?").matcher(trimmed);
-        String name = allocator.newName(fieldRef.matches() ? fieldRef.group(1) : "scalar", trimmed);
-        scalars.put(name, trimmed);
+        String name = allocator.take(value instanceof Scalar.Option o ? o.name() : "scalar");
+        scalars.put(name, scalar);
         return name;
+    }
+
+    /** A condition of a ?: that holds ({@code positive}) or does not. */
+    private record Literal(Node condition, boolean positive) {
+        CodeBlock render() {
+            return positive ? Scalars.render(condition) : CodeBlock.of("!($L)", Scalars.render(condition));
+        }
     }
 
     /**
@@ -354,29 +359,33 @@ final class PointwiseProgramWriter {
      * branches reach; a node reached outside every ?: is computed always.
      */
     private void computeGuards() {
-        Map<Node, Set<String>> reached = new IdentityHashMap<>();
-        walk(unweighted(model.loss()), "", reached);
+        Map<Node, Set<List<Literal>>> reached = new IdentityHashMap<>();
+        walk(unweighted(model.loss()), List.of(), reached);
         if (model.meanWeights() != null) {
-            walk(model.meanWeights(), "", reached);
+            walk(model.meanWeights(), List.of(), reached);
         }
         for (Node in : inputs) {
-            Set<String> conditions = reached.get(in);
-            // reached under c and under !(c): needed either way
-            boolean bothWays = conditions != null && conditions.stream().anyMatch(c -> conditions.contains("!(" + c + ")"));
-            if (conditions != null && !conditions.contains("") && !conditions.isEmpty() && !bothWays) {
-                guards.put(in, conditions.stream().map(c -> "(" + c + ")").collect(Collectors.joining(" || ")));
+            Set<List<Literal>> conditions = reached.get(in);
+            if (conditions == null || conditions.isEmpty() || conditions.contains(List.of())) {
+                continue;
+            }
+            // reached under c and under !c: needed either way
+            boolean bothWays = conditions.stream().anyMatch(c -> c.size() == 1
+                    && conditions.contains(List.of(new Literal(c.get(0).condition(), !c.get(0).positive()))));
+            if (!bothWays) {
+                guards.put(in, CodeBlock.join(conditions.stream().map(c -> CodeBlock.of("($L)",
+                        CodeBlock.join(c.stream().map(Literal::render).toList(), " && "))).toList(), " || "));
             }
         }
     }
 
-    private void walk(Node n, String guard, Map<Node, Set<String>> reached) {
+    private void walk(Node n, List<Literal> guard, Map<Node, Set<List<Literal>>> reached) {
         if (!reached.computeIfAbsent(n, k -> new LinkedHashSet<>()).add(guard)) {
             return;
         }
         if (n.op() == Op.CHOOSE) {
-            String cond = n.arg(0).text().trim();
-            walk(n.arg(1), and(guard, cond), reached);
-            walk(n.arg(2), and(guard, "!(" + cond + ")"), reached);
+            walk(n.arg(1), and(guard, new Literal(n.arg(0), true)), reached);
+            walk(n.arg(2), and(guard, new Literal(n.arg(0), false)), reached);
             return;
         }
         if (parts.get(n) == Part.PROGRAM) {
@@ -386,19 +395,17 @@ final class PointwiseProgramWriter {
         }
     }
 
-    private static String and(String guard, String cond) {
-        return guard.isEmpty() ? cond : guard + " && " + cond;
-    }
-
-    private String localName(Node n) {
-        return LossWriter.localName(n, model, gradients, names);
+    private static List<Literal> and(List<Literal> guard, Literal condition) {
+        List<Literal> both = new ArrayList<>(guard);
+        both.add(condition);
+        return List.copyOf(both);
     }
 
     // ---------------------------------------------------------------- what the writer asks
 
     /** The program constant, one builder call per step. */
     FieldSpec field() {
-        CodeBlock.Builder init = CodeBlock.builder().add("$T.builder(NAME)", PROGRAM).indent().indent();
+        CodeBlock.Builder init = CodeBlock.builder().add("$T.builder(NAME)", Types.PROGRAM).indent().indent();
         init.add("\n.inputs($L)", quoted(inputs.stream().map(names::get).toList()));
         List<String> options = tensorOptions().stream().map(this::optionName).toList();
         if (!options.isEmpty()) {
@@ -410,10 +417,10 @@ final class PointwiseProgramWriter {
         init.add("\n.seed($S)", "gradLoss");
         for (Node n : steps) {
             if (n.op() == Op.CHOOSE) {
-                init.add("\n.choose($S, $S, $S, $S)", names.get(n), scalarName(n.arg(0).text()), names.get(n.arg(1)), names.get(n.arg(2)));
+                init.add("\n.choose($S, $S, $S, $S)", names.get(n), scalar(n.arg(0)), names.get(n.arg(1)), names.get(n.arg(2)));
             } else {
                 // the op's name written into the format, so that JavaPoet sees $T.NAME and uses the static import
-                init.add("\n.step($S, $T." + n.op().fusedKernel().name() + ", $L)", names.get(n), POINTWISE_OP, quoted(n.args().stream().map(names::get).toList()));
+                init.add("\n.step($S, $T." + n.op().name() + ", $L)", names.get(n), Types.POINTWISE_OP, quoted(n.args().stream().map(names::get).toList()));
             }
             String comment = comment(n);
             if (comment != null) {
@@ -433,13 +440,13 @@ final class PointwiseProgramWriter {
             }
         }
         init.add("\n.build()").unindent().unindent();
-        return FieldSpec.builder(PROGRAM, field, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        return FieldSpec.builder(Types.PROGRAM, field, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .addJavadoc("The pointwise part of the loss and of its gradients, fused into one pass: the CPU path of float32 calls.\n")
                 .initializer(init.build()).build();
     }
 
-    private static String quoted(List<String> values) {
-        return values.stream().map(v -> CodeBlock.of("$S", v).toString()).collect(Collectors.joining(", "));
+    private static CodeBlock quoted(List<String> values) {
+        return CodeBlock.join(values.stream().map(v -> CodeBlock.of("$S", v)).toList(), ", ");
     }
 
     private List<String> tensorOptions() {
@@ -452,16 +459,7 @@ final class PointwiseProgramWriter {
                 return e.getValue();
             }
         }
-        return allocator.newName(option, "unused option " + option); // passed and ignored
-    }
-
-    private String scalarName(String text) {
-        for (Map.Entry<String, String> e : scalars.entrySet()) {
-            if (e.getValue().equals(text.trim())) {
-                return e.getKey();
-            }
-        }
-        throw new IllegalStateException("no scalar for " + text);
+        return allocator.take(option); // passed and ignored
     }
 
     private String comment(Node n) {
@@ -474,7 +472,7 @@ final class PointwiseProgramWriter {
 
     private static String text(Node n) {
         String text = n.source() != null ? n.source().toString() : n.toString();
-        text = text.replace("$", "$$").replaceAll("\\s+", " ");
+        text = text.replaceAll("\\s+", " ");
         return text.length() > 90 ? text.substring(0, 87) + "..." : text;
     }
 
@@ -484,7 +482,7 @@ final class PointwiseProgramWriter {
     }
 
     /** The Java condition under which a "before" input is needed, or null when it always is. */
-    String guard(Node input) {
+    CodeBlock guard(Node input) {
         return guards.get(input);
     }
 
@@ -493,14 +491,19 @@ final class PointwiseProgramWriter {
         return outputs;
     }
 
+    /** Whether ops after the program read this output (else it is only returned, as an input's gradient). */
+    boolean readByKernels(Node output) {
+        return readByKernels.contains(output);
+    }
+
     /** Whether this output is what the first model input's gradient needs (a training step asks only for that). */
     boolean neededForFirstGradient(Node output) {
         Node root = gradients.inputGradients().get(model.inputs().get(0).name());
         return root != null && Graph.topologicalOrder(List.of(root)).contains(output);
     }
 
-    /** The scalars' Java expressions, in call order after the inputs and tensor options. */
-    List<String> scalarExpressions() {
+    /** The scalars the program takes at run time, in call order after the inputs and tensor options. */
+    List<Node> scalarArguments() {
         return new ArrayList<>(scalars.values());
     }
 

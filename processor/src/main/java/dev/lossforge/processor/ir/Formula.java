@@ -142,7 +142,7 @@ final class Formula implements Derivative {
             }
             Node r = right.build(graph, out, values);
             if (l.isScalar() && r.isScalar()) {
-                return graph.scalar("(" + l.text() + ") " + op + " " + (right instanceof Literal ? r.text() : "(" + r.text() + ")"), null);
+                return graph.scalar(new Scalar.Binary(String.valueOf(op), l.scalar(), r.scalar()), null);
             }
             return switch (op) {
                 case '+' -> graph.add(l, r);

@@ -22,13 +22,13 @@ public final class Graph {
         return intern(new Node(Op.OPTION_TENSOR, List.of(), new int[0], name, source, name));
     }
 
-    /** A scalar given by a Java expression over literals and numeric options. */
-    public Node scalar(String javaExpression, Tree source) {
-        return intern(new Node(Op.SCALAR, List.of(), new int[0], javaExpression, source, null));
+    /** A scalar computed from literals and numeric options. */
+    public Node scalar(Scalar value, Tree source) {
+        return intern(new Node(value, source));
     }
 
     public Node scalar(double value) {
-        return scalar(formatDouble(value), null);
+        return scalar(new Scalar.Literal(formatDouble(value)), null);
     }
 
     /** The upstream gradient of the unreduced loss: the backward pass's seed. */
@@ -177,7 +177,7 @@ public final class Graph {
     }
 
     private static boolean isOne(Node n) {
-        return n.op() == Op.SCALAR && ("1.0".equals(n.text()) || "1".equals(n.text()));
+        return n.scalar() instanceof Scalar.Literal l && (l.text().equals("1.0") || l.text().equals("1"));
     }
 
     private Node intern(Node n) {

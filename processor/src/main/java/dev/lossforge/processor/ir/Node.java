@@ -16,14 +16,25 @@ public final class Node {
     private final String text;
     private final Tree source;
     private final String nameHint;
+    private final Scalar scalar;
 
     Node(Op op, List<Node> args, int[] dims, String text, Tree source, String nameHint) {
+        this(op, args, dims, text, source, nameHint, null);
+    }
+
+    /** A SCALAR leaf. */
+    Node(Scalar scalar, Tree source) {
+        this(Op.SCALAR, List.of(), new int[0], scalar.toString(), source, null, scalar);
+    }
+
+    private Node(Op op, List<Node> args, int[] dims, String text, Tree source, String nameHint, Scalar scalar) {
         this.op = op;
         this.args = List.copyOf(args);
         this.dims = dims.clone();
         this.text = text;
         this.source = source;
         this.nameHint = nameHint;
+        this.scalar = scalar;
     }
 
     public Op op() {
@@ -43,7 +54,12 @@ public final class Node {
         return dims.clone();
     }
 
-    /** For a SCALAR, its Java expression; for an INPUT or OPTION_TENSOR, the parameter's name; else null. */
+    /** For a SCALAR, its value; else null. */
+    public Scalar scalar() {
+        return scalar;
+    }
+
+    /** For a SCALAR, its Java text ({@link Scalar#toString()}); for an INPUT or OPTION_TENSOR, the parameter's name; else null. */
     public String text() {
         return text;
     }

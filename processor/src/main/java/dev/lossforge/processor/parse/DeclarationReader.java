@@ -9,6 +9,7 @@ import dev.lossforge.processor.ir.Graph;
 import dev.lossforge.processor.ir.LossModel.Input;
 import dev.lossforge.processor.ir.LossModel.OptionParam;
 import dev.lossforge.processor.ir.Node;
+import dev.lossforge.processor.ir.Scalar;
 import dev.lossforge.processor.parse.LossParser.Declaration;
 import dev.lossforge.processor.parse.LossParser.Param;
 import dev.lossforge.shape.ShapeSpec;
@@ -30,7 +31,7 @@ final class DeclarationReader {
     private final Graph graph;
     private final List<Problem> problems;
     private final Map<String, Node> tensors;
-    private final Map<String, String> numbers;
+    private final Map<String, Scalar> numbers;
     private final Set<String> strings;
     private final Set<String> refused;
 
@@ -39,7 +40,7 @@ final class DeclarationReader {
     }
 
     /** Reads into the parser's scope: tensor, number and String names, and the names refused (already reported). */
-    DeclarationReader(Graph graph, List<Problem> problems, Map<String, Node> tensors, Map<String, String> numbers,
+    DeclarationReader(Graph graph, List<Problem> problems, Map<String, Node> tensors, Map<String, Scalar> numbers,
             Set<String> strings, Set<String> refused) {
         this.graph = graph;
         this.problems = problems;
@@ -140,14 +141,14 @@ final class DeclarationReader {
             } else if (!isNumber(dflt)) {
                 problems.add(onDefault(p, Diag.OPTION_DEFAULT_NOT_DECIMAL, p.name(), article(type), type, dflt));
             }
-            numbers.put(p.name(), "this." + p.name());
+            numbers.put(p.name(), new Scalar.Option(p.name()));
         } else if (type.equals("boolean")) {
             if (dflt.isEmpty()) {
                 problems.add(onDefault(p, Diag.OPTION_DEFAULT_MISSING, p.name()));
             } else if (!dflt.equals("true") && !dflt.equals("false")) {
                 problems.add(onDefault(p, Diag.OPTION_DEFAULT_NOT_BOOLEAN, p.name(), dflt));
             }
-            numbers.put(p.name(), "this." + p.name());
+            numbers.put(p.name(), new Scalar.Option(p.name()));
         } else if (!type.equals("String")) {
             problems.add(Problem.at(paramTree, Diag.OPTION_TYPE, p.name(), type));
             refused.add(p.name());

@@ -13,7 +13,6 @@ import com.sun.source.tree.ParenthesizedTree;
 import com.sun.source.tree.ReturnTree;
 import com.sun.source.tree.StatementTree;
 import com.sun.source.tree.Tree;
-import com.sun.source.tree.TypeCastTree;
 import com.sun.source.tree.UnaryTree;
 import com.sun.source.tree.VariableTree;
 import dev.lossforge.processor.diag.Diag;
@@ -25,6 +24,7 @@ import dev.lossforge.processor.ir.LossModel.Input;
 import dev.lossforge.processor.ir.LossModel.OptionParam;
 import dev.lossforge.processor.ir.Node;
 import dev.lossforge.processor.ir.Op;
+import dev.lossforge.processor.ir.Scalar;
 import dev.lossforge.shape.ShapeSpec;
 import dev.lossforge.shape.ShapeSyntaxException;
 import java.util.ArrayList;
@@ -47,8 +47,8 @@ public final class LossParser {
     private final List<Problem> problems = new ArrayList<>();
     /** Tensor-valued names in scope: parameters and locals. */
     private final Map<String, Node> tensors = new HashMap<>();
-    /** Number-valued names in scope, mapped to the Java expression generated code uses for them. */
-    private final Map<String, String> numbers = new HashMap<>();
+    /** Number-valued names in scope (numeric and boolean options, number locals), with their value. */
+    private final Map<String, Scalar> numbers = new HashMap<>();
     private final Map<String, Input> inputsByName = new LinkedHashMap<>();
     /** Every tensor local, used or not: shape inference checks them all. */
     private final List<Node> locals = new ArrayList<>();
@@ -59,6 +59,7 @@ public final class LossParser {
      * cascade of "unknown name" errors).
      */
     private final Set<String> refused = new HashSet<>();
+    private final NumberParser numberParser = new NumberParser(numbers, refused, tensors.keySet());
 
     /** The method's declaration as read from its annotations, before the body. */
     public record Declaration(String packageName, String className, String declaringType, String methodName,
@@ -148,7 +149,8 @@ public final class LossParser {
             refused.add(name);
             return;
         }
-        boolean isNumber = DeclarationReader.NUMBER_TYPES.contains(type) || type.equals("var") && isNumberExpression(init);
+        NumberParser.Parsed parsed = numberParser.parse(init);
+        boolean isNumber = DeclarationReader.NUMBER_TYPES.contains(type) || type.equals("var") && parsed.numeric();
         if (type.equals("Tensor") || type.equals("var") && !isNumber) {
             Node value = tensor(init);
             if (value != null) {
@@ -159,9 +161,10 @@ public final class LossParser {
                 refused.add(name);
             }
         } else if (isNumber) {
-            String value = number(init);
+            problems.addAll(parsed.problems());
+            Scalar value = parsed.value();
             if (value != null) {
-                numbers.put(name, "(" + value + ")");
+                numbers.put(name, value);
             } else {
                 refused.add(name);
             }
@@ -242,7 +245,7 @@ public final class LossParser {
             return null;
         }
         if (e instanceof ConditionalExpressionTree c) {
-            String condition = number(c.getCondition());
+            Scalar condition = number(c.getCondition());
             Node ifTrue = tensor(c.getTrueExpression());
             Node ifFalse = tensor(c.getFalseExpression());
             if (condition == null || ifTrue == null || ifFalse == null) {
@@ -280,7 +283,7 @@ public final class LossParser {
                 problems.add(Problem.at(call, Diag.ARGUMENTS, Op.CONSTANT, "one number", plural(args.size(), "argument")));
                 return null;
             }
-            String value = number(args.get(0));
+            Scalar value = number(args.get(0));
             return value == null ? null : graph.scalar(value, call);
         }
         if (name.equals(Op.MEAN_DIVIDED_BY) && args.size() == 2) {
@@ -290,7 +293,7 @@ public final class LossParser {
             if (loss == null || divisor == null) {
                 return null;
             }
-            Node isMean = graph.scalar("this.reduction == dev.lossforge.Reduction.MEAN", call);
+            Node isMean = graph.scalar(new Scalar.ReductionIs("MEAN"), call);
             return graph.apply(Op.CHOOSE, List.of(isMean, graph.apply(Op.DIV, List.of(loss, divisor), new int[0], call, null), loss),
                     new int[0], call, null);
         }
@@ -338,7 +341,8 @@ public final class LossParser {
                     nodes.add(n);
                 }
                 case 'X' -> {
-                    Node n = isNumberExpression(arg) ? scalarNode(arg)
+                    NumberParser.Parsed number = numberParser.parse(arg);
+                    Node n = number.numeric() ? scalarNode(arg, number)
                             : op.acceptsIndices() ? tensor(arg) : valueTensor(arg, op.dslName() + "(...)");
                     ok &= n != null;
                     nodes.add(n);
@@ -361,7 +365,7 @@ public final class LossParser {
             }
         }
         if (op.optionalDefault() != null && args.size() == sig.length() - 1) {
-            nodes.add(graph.scalar(op.optionalDefault(), null));
+            nodes.add(graph.scalar(Scalar.Constant.of(op.optionalDefault()), null));
         }
         if (!ok) {
             return null;
@@ -405,104 +409,18 @@ public final class LossParser {
     }
 
     private Node scalarNode(ExpressionTree arg) {
-        String value = number(arg);
-        return value == null ? null : graph.scalar(value, arg);
+        return scalarNode(arg, numberParser.parse(arg));
     }
 
-    private boolean isNumberExpression(ExpressionTree arg) {
-        ExpressionTree e = unwrap(arg);
-        if (e instanceof LiteralTree l) {
-            return l.getValue() instanceof Number;
-        }
-        if (e instanceof IdentifierTree id) {
-            return numbers.containsKey(id.getName().toString());
-        }
-        if (e instanceof UnaryTree u) {
-            return isNumberExpression(u.getExpression());
-        }
-        if (e instanceof BinaryTree b) {
-            return isNumberExpression(b.getLeftOperand()) && isNumberExpression(b.getRightOperand());
-        }
-        if (e instanceof TypeCastTree c) {
-            return isNumberExpression(c.getExpression());
-        }
-        if (e instanceof ConditionalExpressionTree c) {
-            return isNumberExpression(c.getTrueExpression()) && isNumberExpression(c.getFalseExpression());
-        }
-        if (e instanceof MemberSelectTree constant) {
-            String owner = constant.getExpression().toString();
-            return owner.equals("Math") || owner.equals("Double");
-        }
-        return e instanceof MethodInvocationTree call && call.getMethodSelect() instanceof MemberSelectTree ms
-                && ms.getExpression().toString().equals("Math");
+    /** The scalar node of an argument already parsed as a number, reporting its problems. */
+    private Node scalarNode(ExpressionTree arg, NumberParser.Parsed number) {
+        problems.addAll(number.problems());
+        return number.value() == null ? null : graph.scalar(number.value(), arg);
     }
 
-    /**
-     * A number-valued Java expression over literals, numeric options and number locals, rewritten for the
-     * generated class (options become {@code this.name}). Returns null and records a problem otherwise.
-     */
-    private String number(ExpressionTree expr) {
-        ExpressionTree e = unwrap(expr);
-        if (e instanceof LiteralTree l) {
-            if (l.getValue() instanceof Number || l.getValue() instanceof Boolean) {
-                return l.toString();
-            }
-        } else if (e instanceof IdentifierTree id) {
-            String name = id.getName().toString();
-            if (numbers.containsKey(name)) {
-                return numbers.get(name);
-            }
-            if (refused.contains(name)) {
-                return null;
-            }
-            if (tensors.containsKey(name)) {
-                problems.add(Problem.at(e, Diag.SCALAR_EXPECTED, "this", name));
-                return null;
-            }
-            problems.add(Problem.at(e, Diag.UNKNOWN_NAME, name));
-            return null;
-        } else if (e instanceof UnaryTree u) {
-            String inner = number(u.getExpression());
-            String op = switch (u.getKind()) {
-                case UNARY_MINUS -> "-";
-                case UNARY_PLUS -> "+";
-                case LOGICAL_COMPLEMENT -> "!";
-                default -> null;
-            };
-            if (inner == null) return null;
-            if (op != null) return op + inner;
-        } else if (e instanceof BinaryTree b) {
-            String l = number(b.getLeftOperand());
-            String r = number(b.getRightOperand());
-            return l == null || r == null ? null : "(" + l + " " + operator(b) + " " + r + ")";
-        } else if (e instanceof ConditionalExpressionTree c) {
-            String cond = number(c.getCondition());
-            String t = number(c.getTrueExpression());
-            String f = number(c.getFalseExpression());
-            return cond == null || t == null || f == null ? null : "(" + cond + " ? " + t + " : " + f + ")";
-        } else if (e instanceof TypeCastTree cast) {
-            String inner = number(cast.getExpression());
-            return inner == null ? null : "((" + cast.getType() + ") " + inner + ")";
-        } else if (e instanceof MethodInvocationTree call && call.getMethodSelect() instanceof MemberSelectTree ms
-                && ms.getExpression().toString().equals("Math")) {
-            List<String> args = new ArrayList<>();
-            for (ExpressionTree a : call.getArguments()) {
-                String v = number(a);
-                if (v == null) return null;
-                args.add(v);
-            }
-            return "Math." + ms.getIdentifier() + "(" + String.join(", ", args) + ")";
-        } else if (e instanceof MemberSelectTree constant && (constant.getExpression().toString().equals("Math")
-                || constant.getExpression().toString().equals("Double"))) {
-            return constant.toString(); // Math.PI, Double.MIN_NORMAL, ...
-        } else if (e instanceof MethodInvocationTree call) {
-            String name = methodName(call);
-            boolean dsl = name != null && (name.equals(Op.CONSTANT) || Op.byDslName(name) != null);
-            problems.add(dsl ? Problem.at(e, Diag.SCALAR_EXPECTED, "this", "'" + e + "'") : Problem.at(e, Diag.CALL_AS_NUMBER, describe(e)));
-            return null;
-        }
-        problems.add(Problem.at(e, Diag.NOT_A_NUMBER, describe(e)));
-        return null;
+    /** The number {@code expr}, reporting why it is not one (then null). */
+    private Scalar number(ExpressionTree expr) {
+        return numberParser.number(expr, problems);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -532,7 +450,7 @@ public final class LossParser {
         return ((UnaryTree) e).getExpression().toString();
     }
 
-    private static String methodName(MethodInvocationTree call) {
+    static String methodName(MethodInvocationTree call) {
         ExpressionTree select = call.getMethodSelect();
         if (select instanceof IdentifierTree id) {
             return id.getName().toString();
@@ -549,7 +467,7 @@ public final class LossParser {
         return (text.equals("Ops") || text.endsWith(".Ops")) && !tensors.containsKey(text);
     }
 
-    private static String operator(BinaryTree b) {
+    static String operator(BinaryTree b) {
         return switch (b.getKind()) {
             case PLUS -> "+";
             case MINUS -> "-";

@@ -28,9 +28,9 @@ public final class ShapeInference {
 
     /**
      * How an index input is used: the dim its values index (a name bound at run time, or null when that
-     * dim is not a plain name) and the ignore value's Java expression (null when none).
+     * dim is not a plain name) and the ignore value, a scalar node (null when none).
      */
-    public record IndexUse(String dim, String ignoreIndex) {
+    public record IndexUse(String dim, Node ignoreIndex) {
     }
 
     public record Result(Map<Node, SymShape> shapes, Map<String, IndexUse> indexUses, List<Problem> problems) {
@@ -151,8 +151,8 @@ public final class ShapeInference {
         return i >= 0 && i < args.size() ? args.get(i) : call;
     }
 
-    private static String ignoreOf(Node scalar) {
-        return "Long.MIN_VALUE".equals(scalar.text()) ? null : scalar.text();
+    private static Node ignoreOf(Node scalar) {
+        return "Long.MIN_VALUE".equals(scalar.text()) ? null : scalar;
     }
 
     private static boolean isName(String dim) {

@@ -307,6 +307,27 @@ class FuzzRegressionTest {
         assertThat(c.describe()).contains("[lossforge.dim] dim -2147483648");
     }
 
+    // ------------------------------------------------------------------ found by the suite, fixed with #15's emitter
+
+    /** Failed at 3830d12: the generated class called a Kernels.where(INDArray, double, double) that does not exist. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"FLOAT", "DOUBLE"})
+    void whereBetweenTwoNumbersFillsTheMasksShape(String dtype) throws Exception {
+        LossFunction loss = compileLoss("""
+                @Loss(pred = "N", target = "N")
+                static Tensor loss(Tensor input, Tensor target) {
+                    return input.mul(where(gt(target, 0.0), constant(2.0), constant(3.0)));
+                }
+                """, "LossLoss");
+        INDArray out = loss.withReduction(Reduction.NONE).forward(vector(dtype, 1.0, 1.0), vector(dtype, 1.0, -1.0));
+        assertThat(out.toDoubleVector()).usingTolerance(1e-6).containsExactly(2.0, 3.0).inOrder();
+        assertThat(out.dataType().name()).isEqualTo(dtype);
+    }
+
+    private static INDArray vector(String dtype, double... values) {
+        return Nd4j.createFromArray(values).castTo(org.nd4j.linalg.api.buffer.DataType.valueOf(dtype));
+    }
+
     private static Long[] box(long[] v) {
         return Arrays.stream(v).boxed().toArray(Long[]::new);
     }

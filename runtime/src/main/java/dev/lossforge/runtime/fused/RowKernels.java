@@ -8,8 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Log-softmax and its backward over the last dim, as one read and one write of each row, with the exps on
- * {@link BlockMath} and rows split into tasks on {@link Workers}: the CPU fast path of {@code Kernels.logSoftmax}
- * and {@code Kernels.logSoftmaxBackward}. Each method returns null when it does not apply (not float32 on the
+ * {@link BlockMath} and rows split into tasks on {@link Workers}: the CPU fast path of {@code Softmax.logSoftmax}
+ * and {@code Softmax.logSoftmaxBackward}. Each method returns null when it does not apply (not float32 on the
  * CPU, empty, or a dim too large for a Java array), and the kernel runs its ND4J ops instead. Inputs that are
  * not plain c-order are copied first, so every layout gives the same bits.
  */
