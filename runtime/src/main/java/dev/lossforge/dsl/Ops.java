@@ -24,6 +24,9 @@ public final class Ops {
 
     public static Tensor log1p(Tensor t) { return Tensor.of(Kernels.log1p(t.value())); }
 
+    /** {@code exp(t) - 1}, exact near 0. */
+    public static Tensor expm1(Tensor t) { return Tensor.of(Kernels.expm1(t.value())); }
+
     public static Tensor sqrt(Tensor t) { return Tensor.of(Kernels.sqrt(t.value())); }
 
     public static Tensor square(Tensor t) { return Tensor.of(Kernels.square(t.value())); }

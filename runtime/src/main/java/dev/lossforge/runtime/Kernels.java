@@ -194,6 +194,14 @@ public final class Kernels {
         return Transforms.log1p(a, true);
     }
 
+    /** {@code exp(a) - 1}, exact near 0 where the subtraction would cancel every digit (PyTorch's expm1). */
+    public static INDArray expm1(INDArray a) {
+        if (a.isEmpty()) {
+            return empty(a.shape(), a.dataType());
+        }
+        return Transforms.expm1(a, true);
+    }
+
     public static INDArray atan(INDArray a) {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());

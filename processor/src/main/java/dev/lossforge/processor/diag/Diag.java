@@ -23,6 +23,8 @@ public enum Diag {
     TENSOR_EXPECTED("type", "%s must be a Tensor, not the number %s"),
     SIGNATURE("signature", "%s"),
     OPTION("option", "%s"),
+    STABILITY_REWRITE("stability", "%s is rewritten as %s: %s"),
+    STABILITY_HAZARD("stability", "%s can be 0, where %s"),
     INTERNAL("internal", "LossForge failed on %s, which is a bug in LossForge; please report it: %s");
 
     private final String tag;

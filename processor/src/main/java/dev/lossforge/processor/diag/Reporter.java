@@ -47,6 +47,14 @@ public final class Reporter {
         }
     }
 
+    /** Warnings, each under the body expression it is about. */
+    public void warnAt(ExecutableElement method, List<Problem> warnings) {
+        CompilationUnitTree unit = trees.getPath(method).getCompilationUnit();
+        for (Problem p : warnings) {
+            trees.printMessage(Kind.WARNING, p.fullText(), anchor(p.tree()), unit);
+        }
+    }
+
     /**
      * Where the caret goes for a problem with {@code tree}. javac puts a call's position at its '(';
      * LossForge, like javac's own errors, puts it under the called name: the '.' of {@code a.sub(b)}, the

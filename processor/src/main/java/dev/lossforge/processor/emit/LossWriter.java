@@ -1038,7 +1038,7 @@ public final class LossWriter {
     }
 
     /** Ops whose result always has their first argument's shape. */
-    private static final java.util.Set<Op> SAME_SHAPE_AS_FIRST = java.util.EnumSet.of(Op.NEG, Op.EXP, Op.LOG, Op.LOG1P,
+    private static final java.util.Set<Op> SAME_SHAPE_AS_FIRST = java.util.EnumSet.of(Op.NEG, Op.EXP, Op.EXPM1, Op.LOG, Op.LOG1P,
             Op.SQRT, Op.SQUARE, Op.ABS, Op.SIGMOID, Op.LOG_SIGMOID, Op.SOFTPLUS, Op.RELU, Op.CLAMP, Op.CLAMP_MIN, Op.CLAMP_MAX,
             Op.CLAMP_MIN_STRAIGHT_THROUGH, Op.POW, Op.LOG_SOFTMAX, Op.SOFTMAX, Op.SCALE_ALONG);
 

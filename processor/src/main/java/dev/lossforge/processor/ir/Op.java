@@ -54,6 +54,9 @@ public enum Op {
             (b, out, g) -> new Node[] {b.div(g, out.arg(0))}),
     LOG1P("log1p", "T", Op::same, "Kernels.log1p($0)",
             (b, out, g) -> new Node[] {b.div(g, b.add(out.arg(0), b.scalar(1.0)))}),
+    /** exp(x) - 1, exact near 0: g * (out + 1), as PyTorch's expm1 backward */
+    EXPM1("expm1", "T", Op::same, "Kernels.expm1($0)",
+            (b, out, g) -> new Node[] {b.mul(g, b.add(out, b.scalar(1.0)))}),
     SQRT("sqrt", "T", Op::same, "Kernels.sqrt($0)",
             (b, out, g) -> new Node[] {b.div(g, b.mul(out, b.scalar(2.0)))}),
     SQUARE("square", "T", Op::same, "Kernels.square($0)",

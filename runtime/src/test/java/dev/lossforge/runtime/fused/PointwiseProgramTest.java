@@ -189,6 +189,7 @@ class PointwiseProgramTest {
         check(EXP, Kernels.exp(ax), a);
         check(LOG, Kernels.log(ax), a);
         check(LOG1P, Kernels.log1p(ax), a);
+        check(EXPM1, Kernels.expm1(ax), a);
         check(SQRT, Kernels.sqrt(ax), a);
         check(SQUARE, Kernels.square(ax), a);
         check(ABS, Kernels.abs(ax), a);
