@@ -187,19 +187,33 @@ public final class Kernels {
         return Transforms.log(a, true);
     }
 
+    /** {@code log(1 + a)}, exact for a small {@code a} (Java's Math.log1p: ND4J's gives 0 for 1e-18 in float64). */
     public static INDArray log1p(INDArray a) {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return Transforms.log1p(a, true);
+        return inDoublePrecision(a, Math::log1p);
     }
 
-    /** {@code exp(a) - 1}, exact near 0 where the subtraction would cancel every digit (PyTorch's expm1). */
+    /** {@code exp(a) - 1}, exact near 0 where the subtraction would cancel every digit (Java's Math.expm1: ND4J's gives 0 for 1e-18). */
     public static INDArray expm1(INDArray a) {
         if (a.isEmpty()) {
             return empty(a.shape(), a.dataType());
         }
-        return Transforms.expm1(a, true);
+        return inDoublePrecision(a, Math::expm1);
+    }
+
+    /**
+     * {@code f} of every element, computed by Java's Math in double precision, in an array of a's type: for the words
+     * whose point is the digits ND4J's own ops lose (ND4J 1.0.0-M2.1's log1p and expm1 return 0 for 1e-18 in float64).
+     */
+    private static INDArray inDoublePrecision(INDArray a, java.util.function.DoubleUnaryOperator f) {
+        requireJavaArraySize(a);
+        double[] values = HostArrays.doubles(floating(a).castTo(DataType.DOUBLE));
+        for (int i = 0; i < values.length; i++) {
+            values[i] = f.applyAsDouble(values[i]);
+        }
+        return fromDoubles(values, a.shape(), floating(a).dataType());
     }
 
     public static INDArray atan(INDArray a) {
