@@ -47,11 +47,8 @@ public final class StabilityRewrites {
     }
 
     public static Result apply(LossModel model, Map<Node, SymShape> shapes) {
-        Rewriter r = new Rewriter(shapes);
-        LossModel rewritten = new LossModel(model.packageName(), model.className(), model.declaringType(), model.methodName(),
-                model.inputs(), model.options(), r.rewrite(model.loss()), r.rewrite(model.meanWeights()), model.result(),
-                model.resultTree(), model.bodyLines(), model.optionalBatch(), model.locals().stream().map(r::rewrite).toList(),
-                model.valid());
+        Rewriter r = new Rewriter(new HashMap<>(shapes));
+        LossModel rewritten = new BottomUp(r.shapes, r::stabilise).rewrite(model);
         List<Node> roots = new ArrayList<>(rewritten.locals());
         roots.add(rewritten.loss());
         roots.add(rewritten.meanWeights());
@@ -87,45 +84,26 @@ public final class StabilityRewrites {
     }
 
     private static final class Rewriter {
+        /** The shapes of every node, the new ones included. */
         final Map<Node, SymShape> shapes;
         final List<Problem> warnings = new ArrayList<>();
-        private final Map<Node, Node> done = new IdentityHashMap<>();
         /** The nodes this rewriter made, by {@link Node#key()}: log(1 + t) and log(t + 1) become one log1p(t). */
         private final Map<Object, Node> made = new HashMap<>();
         /** Trees already warned about: hash-consing and DSL locals can reach one expression through two nodes. */
         private final Set<Tree> warnedAt = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Rewriter(Map<Node, SymShape> shapes) {
-            this.shapes = new HashMap<>(shapes);
+            this.shapes = shapes;
         }
 
-        Node rewrite(Node n) {
-            if (n == null) {
-                return null;
+        /** n's stable form, reported at n's expression, or n itself (n's arguments are already rewritten). */
+        Node stabilise(Node n) {
+            Stable stable = stableForm(n);
+            if (stable == null) {
+                return n;
             }
-            Node cached = done.get(n);
-            if (cached != null) {
-                return cached;
-            }
-            List<Node> args = new ArrayList<>();
-            boolean changed = false;
-            for (Node a : n.args()) {
-                Node r = rewrite(a);
-                changed |= r != a;
-                args.add(r);
-            }
-            Node result = changed ? new Node(n.op(), args, n.dims(), n.text(), n.source(), n.nameHint()) : n;
-            if (changed) {
-                shapes.put(result, shapes.get(n));
-            }
-            Stable stable = stableForm(result);
-            if (stable != null) {
-                warn(n.source(), Diag.STABILITY_REWRITE.format(written(n), stable.dsl(), stable.why()),
-                        "hint   : write " + stable.dsl() + " to say so");
-                result = stable.node();
-            }
-            done.put(n, result);
-            return result;
+            warn(n.source(), Diag.STABILITY_REWRITE.format(written(n), stable.dsl(), stable.why()), "hint   : write " + stable.dsl() + " to say so");
+            return stable.node();
         }
 
         /** The exact stable form of {@code n} (whose arguments are already rewritten), or null. */
