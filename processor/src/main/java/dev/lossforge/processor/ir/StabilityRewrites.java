@@ -49,6 +49,7 @@ public final class StabilityRewrites {
     public static Result apply(LossModel model, Map<Node, SymShape> shapes) {
         Rewriter r = new Rewriter(new HashMap<>(shapes));
         LossModel rewritten = new BottomUp(r.shapes, r::stabilise).rewrite(model);
+        // the hazards are looked for in the rewritten graph: sqrt(square(x)), now abs(x), has none
         List<Node> roots = new ArrayList<>(rewritten.locals());
         roots.add(rewritten.loss());
         roots.add(rewritten.meanWeights());
