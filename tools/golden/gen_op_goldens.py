@@ -185,6 +185,8 @@ def build():
     unary("EXP", "exp", "torch.exp", torch.exp)
     unary("LOG", "log", "torch.log", torch.log)
     unary("LOG1P", "log1p", "torch.log1p", torch.log1p)
+    unary("EXPM1", "expm1", "torch.expm1", torch.expm1)
+    case("EXPM1", "tiny", "expm1", "torch.expm1", [T([1e-10, -1e-10, 1e-18, -3e-8, 5e-8])], torch.expm1)
     unary("SQRT", "sqrt", "torch.sqrt", torch.sqrt)
     unary("SQUARE", "square", "torch.square", torch.square)
     unary("ATAN", "atan", "torch.atan", torch.atan)

@@ -8,6 +8,7 @@ import dev.lossforge.processor.diag.Reporter;
 import dev.lossforge.processor.emit.LossWriter;
 import dev.lossforge.processor.grad.Differentiator;
 import dev.lossforge.processor.ir.Rewrites;
+import dev.lossforge.processor.ir.StabilityRewrites;
 import dev.lossforge.processor.ir.LossModel;
 import dev.lossforge.processor.parse.LossParser;
 import dev.lossforge.processor.parse.LossParser.Declaration;
@@ -36,7 +37,8 @@ import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
 
 /**
- * Finds {@code @Loss} methods and runs the pipeline on each: parse, infer shapes, rewrite (ir/Rewrites), differentiate, write.
+ * Finds {@code @Loss} methods and runs the pipeline on each: parse, infer shapes, rewrite unstable forms
+ * (ir/StabilityRewrites), rewrite into fused ops (ir/Rewrites), differentiate, write.
  * A method with errors stops after the phase that found them and generates nothing; the others still do.
  * Never claims the annotation, and never lets an exception escape into the user's build.
  */
@@ -54,16 +56,19 @@ public final class LossProcessor extends AbstractProcessor {
 
     /**
      * {@code -Alossforge.timing=true} prints, per loss, the time each phase took (as a note);
-     * {@code -Alossforge.generatedAnnotation=false} leaves {@code @Generated} off the generated classes.
+     * {@code -Alossforge.generatedAnnotation=false} leaves {@code @Generated} off the generated classes;
+     * {@code -Alossforge.stability=quiet} silences the {@code [lossforge.stability]} warnings (the rewrites still happen).
      */
     static final String TIMING = "lossforge.timing";
     static final String GENERATED_ANNOTATION = "lossforge.generatedAnnotation";
+    static final String STABILITY = "lossforge.stability";
 
     private boolean timing;
+    private boolean stabilityWarnings;
 
     @Override
     public Set<String> getSupportedOptions() {
-        return Set.of(TIMING, GENERATED_ANNOTATION);
+        return Set.of(TIMING, GENERATED_ANNOTATION, STABILITY);
     }
 
     @Override
@@ -78,6 +83,7 @@ public final class LossProcessor extends AbstractProcessor {
         reporter = new Reporter(env.getMessager(), trees);
         timing = booleanOption(env, TIMING, false);
         LossWriter.withGeneratedAnnotation(booleanOption(env, GENERATED_ANNOTATION, true));
+        stabilityWarnings = !"quiet".equals(choiceOption(env, STABILITY, "warn", "quiet"));
         for (String key : env.getOptions().keySet()) {
             if (key.startsWith("lossforge.") && !getSupportedOptions().contains(key)) {
                 env.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR, Diag.PROCESSOR_OPTION_UNKNOWN.format(key,
@@ -140,6 +146,28 @@ public final class LossProcessor extends AbstractProcessor {
         return fallback;
     }
 
+    /** An option that takes one of {@code values} (the first is the default); any other value is an error that names them. */
+    private static String choiceOption(javax.annotation.processing.ProcessingEnvironment env, String key, String... values) {
+        String value = env.getOptions().get(key);
+        if (value == null || List.of(values).contains(value)) {
+            return value == null ? values[0] : value;
+        }
+        env.getMessager().printMessage(javax.tools.Diagnostic.Kind.ERROR,
+                Diag.PROCESSOR_OPTION_CHOICE.format(key, value, String.join(" or ", values)));
+        return values[0];
+    }
+
+    /** Whether {@code @SuppressWarnings("lossforge.stability")} is on the method or a class around it. */
+    private static boolean stabilityWarningsSuppressed(Element method) {
+        for (Element e = method; e != null && e.getKind() != ElementKind.PACKAGE; e = e.getEnclosingElement()) {
+            SuppressWarnings suppressed = e.getAnnotation(SuppressWarnings.class);
+            if (suppressed != null && List.of(suppressed.value()).contains(STABILITY)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Writes one class from its declarations; nothing when any of them has errors (already reported). */
     private void write(List<Declared> declarations) {
         if (declarations.stream().anyMatch(d -> d.variant() == null)) {
@@ -185,7 +213,11 @@ public final class LossProcessor extends AbstractProcessor {
             return null;
         }
         long shapedAt = System.nanoTime();
-        Rewrites.Result rewritten = Rewrites.apply(model, shapes.shapes());
+        StabilityRewrites.Result stable = StabilityRewrites.apply(model, shapes.shapes());
+        if (stabilityWarnings && !stable.warnings().isEmpty() && !stabilityWarningsSuppressed(method)) {
+            reporter.warnAt(method, stable.warnings());
+        }
+        Rewrites.Result rewritten = Rewrites.apply(stable.model(), stable.shapes());
         model = rewritten.model();
         Differentiator.Result gradients = Differentiator.differentiate(model, rewritten.shapes());
         if (timing) {

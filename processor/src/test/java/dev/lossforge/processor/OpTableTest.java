@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.lossforge.processor.ir.Graph;
 import dev.lossforge.processor.ir.Node;
 import dev.lossforge.processor.ir.Op;
+import dev.lossforge.processor.ir.Scalar;
 import dev.lossforge.runtime.fused.PointwiseOp;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -67,7 +68,7 @@ class OpTableTest {
                 String name = op.operandNames().get(i);
                 switch (sig.charAt(i)) {
                     case 'T', 'X', 'I' -> args.add(graph.input(name, null));
-                    case 'S' -> args.add(graph.scalar(name, null));
+                    case 'S' -> args.add(graph.scalar(new Scalar.Option(name), null));
                     default -> dims.add(1);
                 }
                 if (sig.charAt(i) == 'T' || sig.charAt(i) == 'X') {

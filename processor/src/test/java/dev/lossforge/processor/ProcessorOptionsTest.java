@@ -23,7 +23,8 @@ class ProcessorOptionsTest {
 
     @Test
     void everyOptionIsDeclared() {
-        assertThat(new LossProcessor().getSupportedOptions()).containsExactly("lossforge.timing", "lossforge.generatedAnnotation");
+        assertThat(new LossProcessor().getSupportedOptions()).containsExactly("lossforge.timing", "lossforge.generatedAnnotation",
+                "lossforge.stability");
     }
 
     @Test
@@ -47,9 +48,15 @@ class ProcessorOptionsTest {
     }
 
     @Test
+    void anInvalidStabilityValueIsAnErrorThatListsTheValidOnes() {
+        Compilation c = compile("-Alossforge.stability=off");
+        assertThat(c).hadErrorContaining("[lossforge.option] -Alossforge.stability=off is not a valid value; use warn or quiet");
+    }
+
+    @Test
     void anUnknownLossForgeOptionIsAnError() {
         Compilation c = compile("-Alossforge.speed=fast");
         assertThat(c).hadErrorContaining("[lossforge.option] unknown processor option -Alossforge.speed; LossForge's options are"
-                + " lossforge.generatedAnnotation, lossforge.timing");
+                + " lossforge.generatedAnnotation, lossforge.stability, lossforge.timing");
     }
 }

@@ -30,6 +30,9 @@ public final class Ops {
 
     public static Tensor log1p(Tensor t) { return Tensor.of(Pointwise.log1p(t.value())); }
 
+    /** {@code exp(t) - 1}, exact near 0. */
+    public static Tensor expm1(Tensor t) { return Tensor.of(Pointwise.expm1(t.value())); }
+
     public static Tensor sqrt(Tensor t) { return Tensor.of(Pointwise.sqrt(t.value())); }
 
     public static Tensor square(Tensor t) { return Tensor.of(Pointwise.square(t.value())); }

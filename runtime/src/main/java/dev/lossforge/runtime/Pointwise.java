@@ -38,8 +38,28 @@ public final class Pointwise {
         return HostArrays.emptyOr(a, () -> Transforms.log(a, true));
     }
 
+    /** {@code log(1 + a)}, exact for a small {@code a} (Java's Math.log1p: ND4J's gives 0 for 1e-18 in float64). */
     public static INDArray log1p(INDArray a) {
-        return HostArrays.emptyOr(a, () -> Transforms.log1p(a, true));
+        return HostArrays.emptyOr(a, () -> inDoublePrecision(a, Math::log1p));
+    }
+
+    /** {@code exp(a) - 1}, exact near 0 where the subtraction would cancel every digit (ND4J's gives 0 for 1e-18). */
+    public static INDArray expm1(INDArray a) {
+        return HostArrays.emptyOr(a, () -> inDoublePrecision(a, Math::expm1));
+    }
+
+    /**
+     * {@code f} of every element, computed by Java's Math in double precision, in an array of a's type: for the words
+     * whose point is the digits ND4J's own ops lose (ND4J 1.0.0-M2.1's log1p and expm1 return 0 for 1e-18 in float64).
+     */
+    private static INDArray inDoublePrecision(INDArray a, java.util.function.DoubleUnaryOperator f) {
+        HostArrays.requireJavaArraySize(a);
+        INDArray values = Broadcasting.floating(a);
+        double[] host = HostArrays.doubles(values.castTo(DataType.DOUBLE));
+        for (int i = 0; i < host.length; i++) {
+            host[i] = f.applyAsDouble(host[i]);
+        }
+        return HostArrays.fromDoubles(host, a.shape(), values.dataType());
     }
 
     public static INDArray atan(INDArray a) {

@@ -111,8 +111,9 @@ final class ExtraLossDefinitions {
     /** Keras's {@code MeanSquaredLogarithmicError}: the mean over the last axis of {@code (log(1 + p) - log(1 + t))^2}, p and t at least 1e-7. */
     @Loss(name = "MeanSquaredLogarithmicError", pred = "*b,D", target = "*b,D")
     static Tensor meanSquaredLogarithmicError(Tensor yPred, Tensor yTrue) {
-        Tensor firstLog = log(clampMin(yPred, 1e-7).add(1.0));
-        Tensor secondLog = log(clampMin(yTrue, 1e-7).add(1.0));
+        // Keras writes log(p + 1); log1p is the same value without rounding away the digits of a small p
+        Tensor firstLog = log1p(clampMin(yPred, 1e-7));
+        Tensor secondLog = log1p(clampMin(yTrue, 1e-7));
         return mean(square(firstLog.sub(secondLog)), -1);
     }
 

@@ -44,6 +44,7 @@ public enum Diag {
             + " weight=None), not \"%s\""),
     PROCESSOR_OPTION_UNKNOWN("option", "unknown processor option -A%s; LossForge's options are %s"),
     PROCESSOR_OPTION_VALUE("option", "-A%s=%s is not a valid value; use true or false"),
+    PROCESSOR_OPTION_CHOICE("option", "-A%s=%s is not a valid value; use %s"),
 
     // ------------------------------------------------------------------ shapes
     SHAPE_SYNTAX("shape-syntax", "bad shape \"%s\": %s"),
@@ -96,6 +97,8 @@ public enum Diag {
     SCALAR_EXPECTED("type", "%s must be a number (a literal or a numeric option), not the tensor %s"),
     TENSOR_EXPECTED("type", "%s must be a Tensor, not the number %s"),
     NUMBER_AS_TENSOR("type", "%s must be a Tensor, not the number %s; wrap it as constant(%2$s)"),
+    STABILITY_REWRITE("stability", "%s is rewritten as %s: %s", "write %2$s to say so"),
+    STABILITY_HAZARD("stability", "%s can be 0, where %s", "add an eps, as %3$s, or clamp: clampMin(%1$s, eps)"),
 
     INTERNAL("internal", "LossForge failed on %s, which is a bug in LossForge; please report it: %s");
 

@@ -64,6 +64,20 @@ public final class Reporter {
     public static final String HINT_LABEL = "hint   : ";
 
     /**
+     * Warnings, each under the body expression it is about, with its hint and how to silence it (they are all
+     * {@code [lossforge.stability]}: the rewrites and the hazards of {@code ir.StabilityRewrites}).
+     */
+    public void warnAt(ExecutableElement method, List<Problem> warnings) {
+        CompilationUnitTree unit = trees.getPath(method).getCompilationUnit();
+        for (Problem p : warnings) {
+            trees.printMessage(Kind.WARNING, render(p) + "\n    " + SILENCE_LABEL + STABILITY_SILENCER, anchor(p.tree()), unit);
+        }
+    }
+
+    private static final String SILENCE_LABEL = "silence: ";
+    private static final String STABILITY_SILENCER = "@SuppressWarnings(\"lossforge.stability\") on the method";
+
+    /**
      * Where the caret goes for a problem with {@code tree}. javac puts a call's position at its '(';
      * LossForge, like javac's own errors, puts it under the called name: the '.' of {@code a.sub(b)}, the
      * {@code s} of {@code sum(x, 1)}.

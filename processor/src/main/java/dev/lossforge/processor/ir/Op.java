@@ -56,6 +56,9 @@ public enum Op {
             .grad("x: g / x")),
     LOG1P(function("log1p(T x)").sameShape().emit("Pointwise.log1p($0)").fused(PointwiseOp.LOG1P)
             .grad("x: g / (x + 1.0)")),
+    /** exp(x) - 1, exact near 0; as PyTorch's expm1 backward */
+    EXPM1(function("expm1(T x)").sameShape().emit("Pointwise.expm1($0)").fused(PointwiseOp.EXPM1)
+            .grad("x: g * (out + 1.0)")),
     SQRT(function("sqrt(T x)").sameShape().emit("Pointwise.sqrt($0)").fused(PointwiseOp.SQRT)
             .grad("x: g / (out * 2.0)")),
     SQUARE(function("square(T x)").sameShape().emit("Pointwise.square($0)").fused(PointwiseOp.SQUARE)

@@ -1008,7 +1008,7 @@ final class WellTypedGenerator {
 
     private Expr firstUnary(Expr x) {
         String f = new String[] {"neg", "exp", "log", "log1p", "sqrt", "square", "abs", "sigmoid", "logSigmoid",
-                "softplus", "relu", "clamp", "clampMin", "clampMax", "clampMinStraightThrough", "pow"}[rnd.nextInt(16)];
+                "softplus", "relu", "clamp", "clampMin", "clampMax", "clampMinStraightThrough", "pow", "expm1"}[rnd.nextInt(17)];
         Sym s = x.shape();
         switch (f) {
             case "neg":
@@ -1018,6 +1018,11 @@ final class WellTypedGenerator {
                 Expr y = x.hi() > 4 && !unsafe ? withFactor(x, 4 / x.maxAbs()) : x;
                 words.add("exp");
                 return new Expr(fn("exp") + "(" + y.text() + ")", s, Math.exp(y.lo()), Math.exp(Math.min(y.hi(), 30)), y.diff(), false, false);
+            }
+            case "expm1": {
+                Expr y = x.hi() > 4 && !unsafe ? withFactor(x, 4 / x.maxAbs()) : x;
+                words.add("expm1");
+                return new Expr(fn("expm1") + "(" + y.text() + ")", s, Math.expm1(y.lo()), Math.expm1(Math.min(y.hi(), 30)), y.diff(), false, false);
             }
             case "log": {
                 Expr y = positive(x, 0.05);

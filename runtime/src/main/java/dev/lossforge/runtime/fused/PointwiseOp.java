@@ -62,6 +62,12 @@ public enum PointwiseOp {
             BlockMath.get().log1p(a, out, n);
         }
     },
+    /** exp(a) - 1 without the cancellation near 0 (a plain loop: Math.expm1 is exact where exp - 1 is not) */
+    EXPM1(1) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            for (int i = 0; i < n; i++) out[i] = (float) Math.expm1(a[i]);
+        }
+    },
     SQRT(1) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
             for (int i = 0; i < n; i++) out[i] = (float) Math.sqrt(a[i]);

@@ -192,6 +192,7 @@ class PointwiseProgramTest {
         check(EXP, Pointwise.exp(ax), a);
         check(LOG, Pointwise.log(ax), a);
         check(LOG1P, Pointwise.log1p(ax), a);
+        check(EXPM1, Pointwise.expm1(ax), a);
         check(SQRT, Pointwise.sqrt(ax), a);
         check(SQUARE, Pointwise.square(ax), a);
         check(ABS, Pointwise.abs(ax), a);
