@@ -1,7 +1,7 @@
 package dev.lossforge.runtime.fused;
 
 import static dev.lossforge.runtime.fused.PointwiseProgram.BLOCK;
-import static dev.lossforge.runtime.fused.PointwiseProgram.NO_GRADIENT;
+import static dev.lossforge.runtime.fused.PointwiseProgram.NO_REGISTER;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -31,7 +31,7 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
             for (int[] s : order) {
                 ops[s[0]].apply(regs[s[1]], regs[s[2]], regs[s[3]], regs[s[4]], tmp, n);
             }
-            if (sumRegister != NO_GRADIENT) {
+            if (sumRegister != NO_REGISTER) {
                 total += BlockMath.get().sum(regs[sumRegister], n);
             }
             for (int k = 0; k < storeRegisters.length; k++) {

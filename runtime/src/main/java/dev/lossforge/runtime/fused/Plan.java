@@ -1,6 +1,7 @@
 package dev.lossforge.runtime.fused;
 
 import static dev.lossforge.runtime.fused.PointwiseProgram.NO_GRADIENT;
+import static dev.lossforge.runtime.fused.PointwiseProgram.NO_REGISTER;
 
 import dev.lossforge.runtime.NoGradient;
 import dev.lossforge.runtime.NoGradient.Combination;
@@ -157,7 +158,7 @@ final class Plan {
     int[] allocateSlots(int[] kept, int alsoKept) {
         int[] slot = new int[resolved.length];
         for (int r = 0; r < slot.length; r++) {
-            slot[r] = r < program.stepBase() ? r : NO_GRADIENT;
+            slot[r] = r < program.stepBase() ? r : NO_REGISTER;
         }
         int[] lastUse = new int[resolved.length];
         Arrays.fill(lastUse, -1);
@@ -170,7 +171,7 @@ final class Plan {
         for (int r : kept) {
             lastUse[r] = Integer.MAX_VALUE;
         }
-        if (alsoKept != NO_GRADIENT) {
+        if (alsoKept != NO_REGISTER) {
             lastUse[alsoKept] = Integer.MAX_VALUE;
         }
         ArrayDeque<Integer> free = new ArrayDeque<>();

@@ -46,8 +46,10 @@ public final class PointwiseProgram {
     /** Elements per parallel task. */
     static final int TASK = 64 * BLOCK;
     static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("lossforge.fused", "true"));
-    /** The register that holds "no gradient" ({@link NoGradient}): the branch of a ?: not taken. */
-    static final int NO_GRADIENT = -1;
+    /** Not a register: a program without mean weights or a loss, a step without a flag, a sum not asked for. */
+    static final int NO_REGISTER = -1;
+    /** "No gradient" ({@link NoGradient}), the branch of a ?: not taken: nothing computes it, so no register holds it. */
+    static final int NO_GRADIENT = NO_REGISTER;
     /** How a program's steps name "no gradient" ({@link Builder#choose}). */
     public static final String NO_GRADIENT_NAME = "noGradient";
 
@@ -59,7 +61,7 @@ public final class PointwiseProgram {
     private final float[] constants;
     private final List<Step> steps;
     private final int loss;
-    /** What MEAN divides by the sum of (a weighted loss), or NO_GRADIENT for the element count. */
+    /** What MEAN divides by the sum of (a weighted loss), or NO_REGISTER for the element count. */
     private final int meanWeights;
     private final int[] gradients;
     private final Map<String, Integer> registers;
@@ -92,7 +94,7 @@ public final class PointwiseProgram {
                     read[a] = true;
                 }
             }
-            if (step.flag() != NO_GRADIENT) {
+            if (step.flag() != NO_REGISTER) {
                 read[step.flag()] = true;
             }
         }
@@ -102,7 +104,7 @@ public final class PointwiseProgram {
             }
         }
         for (int r : new int[] {loss, meanWeights}) {
-            if (r != NO_GRADIENT) {
+            if (r != NO_REGISTER) {
                 read[r] = true;
             }
         }
@@ -245,7 +247,7 @@ public final class PointwiseProgram {
 
         // MEAN of a weighted loss divides by the weights' sum: a first pass when they are computed
         double denominator = reduction == Reduction.SUM ? 1.0 : denominator(reduction, first);
-        if (reduction == Reduction.MEAN && meanWeights != NO_GRADIENT) {
+        if (reduction == Reduction.MEAN && meanWeights != NO_REGISTER) {
             Plan weightsPlan = new Plan(this, registerCount(), missing);
             int w = weightsPlan.resolve(meanWeights, flags);
             if (w == NO_GRADIENT) {
@@ -307,12 +309,12 @@ public final class PointwiseProgram {
             }
         }
         int[] storeRegisters = stores.stream().mapToInt(s -> s[0]).toArray();
-        int sumRegister = sum ? lossRegister : NO_GRADIENT;
+        int sumRegister = sum ? lossRegister : NO_REGISTER;
         int[] slot = plan.allocateSlots(storeRegisters, sumRegister);
         for (int k = 0; k < storeRegisters.length; k++) {
             storeRegisters[k] = slot[storeRegisters[k]];
         }
-        Execution execution = new Execution(plan.order(), tensors, scalars, sumRegister == NO_GRADIENT ? NO_GRADIENT : slot[sumRegister],
+        Execution execution = new Execution(plan.order(), tensors, scalars, sumRegister == NO_REGISTER ? NO_REGISTER : slot[sumRegister],
                 storeRegisters, storeBuffers.toArray(new FloatBuffer[0]), registerCount());
         double total = Workers.run(tasks, t -> run(execution, t, (int) length));
         INDArray value = null;
@@ -363,8 +365,8 @@ public final class PointwiseProgram {
         private final List<Object[]> pending = new ArrayList<>();
         private String seedName;
         private int seed;
-        private int loss = NO_GRADIENT;
-        private int meanWeights = NO_GRADIENT;
+        private int loss = NO_REGISTER;
+        private int meanWeights = NO_REGISTER;
         private String meanWeightsName;
         private int[] gradients = new int[0];
         private String lossValueName;
@@ -470,15 +472,15 @@ public final class PointwiseProgram {
                 for (int i = 0; i < names.length; i++) {
                     args[i] = register(names[i]);
                 }
-                int flag = p[1] == null ? register((String) p[3]) : NO_GRADIENT;
+                int flag = p[1] == null ? register((String) p[3]) : NO_REGISTER;
                 if (registers.containsKey(name)) {
                     throw new IllegalArgumentException(lossName + ": " + name + " is defined twice");
                 }
                 registers.put(name, stepBase + steps.size());
                 steps.add(new Step(name, (PointwiseOp) p[1], args, flag));
             }
-            loss = lossValueName == null ? NO_GRADIENT : register(lossValueName);
-            meanWeights = meanWeightsName == null ? NO_GRADIENT : register(meanWeightsName);
+            loss = lossValueName == null ? NO_REGISTER : register(lossValueName);
+            meanWeights = meanWeightsName == null ? NO_REGISTER : register(meanWeightsName);
             gradients = new int[gradientNames.size()];
             for (int k = 0; k < gradientNames.size(); k++) {
                 String[] g = gradientNames.get(k);
