@@ -59,14 +59,6 @@ public final class Graph {
     }
 
     // builders for code that makes nodes directly; derivative rules are formulas in Op (see Formula)
-    public Node bceGradInput(Node... args) { return op(Op.BCE_GRAD_INPUT, args); }
-
-    public Node bceGradInput(int[] dims, Node... args) { return op(Op.BCE_GRAD_INPUT, dims, args); }
-
-    public Node bceGradTarget(Node... args) { return op(Op.BCE_GRAD_TARGET, args); }
-
-    public Node bceGradTarget(int[] dims, Node... args) { return op(Op.BCE_GRAD_TARGET, dims, args); }
-
     public Node eq(Node... args) { return op(Op.EQ, args); }
 
     public Node eq(int[] dims, Node... args) { return op(Op.EQ, dims, args); }
@@ -100,10 +92,6 @@ public final class Graph {
     public Node pow(Node... args) { return op(Op.POW, args); }
 
     public Node pow(int[] dims, Node... args) { return op(Op.POW, dims, args); }
-
-    public Node rsubOne(Node... args) { return op(Op.RSUB_ONE, args); }
-
-    public Node rsubOne(int[] dims, Node... args) { return op(Op.RSUB_ONE, dims, args); }
 
     public Node sigmoid(Node... args) { return op(Op.SIGMOID, args); }
 
