@@ -4,19 +4,18 @@ import static dev.lossforge.runtime.fused.PointwiseOp.*;
 
 import dev.lossforge.LossAndGradients;
 import dev.lossforge.LossBuilder;
-import dev.lossforge.LossFunction;
 import dev.lossforge.LossSignature;
 import dev.lossforge.Reduction;
 import dev.lossforge.runtime.Broadcasting;
 import dev.lossforge.runtime.Checks;
 import dev.lossforge.runtime.Conversions;
+import dev.lossforge.runtime.GeneratedLoss;
 import dev.lossforge.runtime.Options;
 import dev.lossforge.runtime.Pointwise;
 import dev.lossforge.runtime.Reductions;
 import dev.lossforge.runtime.ShapeBinder;
 import dev.lossforge.runtime.fused.PointwiseProgram;
 import dev.lossforge.shape.ShapeSpec;
-import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +37,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
         value = "dev.lossforge.processor.LossProcessor",
         comments = "from demo.Losses.softMargin"
 )
-public final class SoftMarginLoss implements LossFunction, Serializable {
+public final class SoftMarginLoss extends GeneratedLoss {
     private static final long serialVersionUID = 1L;
 
     private static final String NAME = "SoftMarginLoss";
@@ -76,8 +75,6 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
             .gradient("target", "gradTarget")
             .build();
 
-    private final Reduction reduction;
-
     /**
      * Every option at its default, reduction MEAN.
      */
@@ -86,7 +83,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
     }
 
     private SoftMarginLoss(Builder builder) {
-        this.reduction = builder.reduction;
+        super(builder.reduction);
     }
 
     public static Builder builder() {
@@ -181,11 +178,6 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
     }
 
     @Override
-    public Reduction reduction() {
-        return reduction;
-    }
-
-    @Override
     public LossSignature signature() {
         return SIGNATURE;
     }
@@ -206,23 +198,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
      * A builder holding this loss's reduction and options.
      */
     public Builder toBuilder() {
-        Builder b = new Builder().reduction(reduction);
-        return b;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof SoftMarginLoss && options().equals(((SoftMarginLoss) other).options());
-    }
-
-    @Override
-    public int hashCode() {
-        return options().hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return NAME + options();
+        return new Builder().reduction(reduction);
     }
 
     /**
@@ -236,10 +212,7 @@ public final class SoftMarginLoss implements LossFunction, Serializable {
 
         @Override
         public Builder reduction(Reduction reduction) {
-            if (reduction == null) {
-                throw new IllegalArgumentException(NAME + ": reduction is null; use NONE, MEAN or SUM");
-            }
-            this.reduction = reduction;
+            this.reduction = Options.requireReduction(NAME, reduction);
             return this;
         }
 

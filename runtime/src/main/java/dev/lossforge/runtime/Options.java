@@ -30,6 +30,14 @@ public final class Options {
         return sb.toString();
     }
 
+    /** A builder's reduction: any but null, which names the loss and the choices. */
+    public static Reduction requireReduction(String loss, Reduction reduction) {
+        if (reduction == null) {
+            throw new IllegalArgumentException(loss + ": reduction is null; use NONE, MEAN or SUM");
+        }
+        return reduction;
+    }
+
     public static Reduction toReduction(String loss, Object value) {
         if (value instanceof Reduction r) {
             return r;

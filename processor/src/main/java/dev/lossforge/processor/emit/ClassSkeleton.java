@@ -25,8 +25,9 @@ import javax.lang.model.element.Modifier;
 
 /**
  * The members of a generated class that follow from its signature alone: the class constants, the option
- * fields, the constructors, the accessors ({@code name}, {@code options}, one per option, equals...) and the
- * {@code Builder}. The signature and options are the first declaration's.
+ * fields, the constructors, the accessors ({@code name}, {@code options}, one per option) and the {@code Builder}.
+ * The signature and options are the first declaration's. The reduction, equals, hashCode and toString are
+ * written once, in its superclass {@code runtime.GeneratedLoss}.
  */
 final class ClassSkeleton {
     private final LossModel model;
@@ -72,7 +73,6 @@ final class ClassSkeleton {
     }
 
     void fields(TypeSpec.Builder type) {
-        type.addField(REDUCTION, "reduction", Modifier.PRIVATE, Modifier.FINAL);
         for (OptionParam o : model.options()) {
             FieldSpec.Builder f = FieldSpec.builder(optionType(o), o.name(), Modifier.PRIVATE, Modifier.FINAL);
             if (o.isTensor()) {
@@ -88,7 +88,7 @@ final class ClassSkeleton {
                 .addStatement("this(new $T())", builder).build());
         MethodSpec.Builder fromBuilder = MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE)
                 .addParameter(builder, "builder")
-                .addStatement("this.reduction = builder.reduction");
+                .addStatement("super(builder.reduction)");
         for (OptionParam o : model.options()) {
             fromBuilder.addStatement(o.isTensor() ? "this.$1N = builder.$1N == null ? null : builder.$1N.dup()" : "this.$1N = builder.$1N", o.name());
         }
@@ -112,8 +112,6 @@ final class ClassSkeleton {
     void accessors(TypeSpec.Builder type) {
         type.addMethod(MethodSpec.methodBuilder("name").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .returns(String.class).addStatement("return NAME").build());
-        type.addMethod(MethodSpec.methodBuilder("reduction").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .returns(REDUCTION).addStatement("return reduction").build());
         type.addMethod(MethodSpec.methodBuilder("signature").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .returns(LOSS_SIGNATURE).addStatement("return SIGNATURE").build());
         for (OptionParam o : model.options()) {
@@ -137,20 +135,17 @@ final class ClassSkeleton {
                 .addParameter(REDUCTION, "reduction").returns(self)
                 .addStatement("return toBuilder().reduction(reduction).build()").build());
         MethodSpec.Builder toBuilder = MethodSpec.methodBuilder("toBuilder").addModifiers(Modifier.PUBLIC).returns(builder)
-                .addJavadoc("A builder holding this loss's reduction and options.\n")
-                .addStatement("$T b = new $T().reduction(reduction)", builder, builder);
-        for (OptionParam o : model.options()) {
-            toBuilder.addStatement("b.$1N = $1N", o.name());
+                .addJavadoc("A builder holding this loss's reduction and options.\n");
+        if (model.options().isEmpty()) {
+            toBuilder.addStatement("return new $T().reduction(reduction)", builder);
+        } else {
+            toBuilder.addStatement("$T b = new $T().reduction(reduction)", builder, builder);
+            for (OptionParam o : model.options()) {
+                toBuilder.addStatement("b.$1N = $1N", o.name());
+            }
+            toBuilder.addStatement("return b");
         }
-        type.addMethod(toBuilder.addStatement("return b").build());
-
-        type.addMethod(MethodSpec.methodBuilder("equals").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .addParameter(Object.class, "other").returns(boolean.class)
-                .addStatement("return other instanceof $T && options().equals((($T) other).options())", self, self).build());
-        type.addMethod(MethodSpec.methodBuilder("hashCode").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .returns(int.class).addStatement("return options().hashCode()").build());
-        type.addMethod(MethodSpec.methodBuilder("toString").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .returns(String.class).addStatement("return NAME + options()").build());
+        type.addMethod(toBuilder.build());
     }
 
     TypeSpec builderType() {
@@ -168,10 +163,7 @@ final class ClassSkeleton {
         b.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
         b.addMethod(MethodSpec.methodBuilder("reduction").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(REDUCTION, "reduction").returns(builder)
-                .beginControlFlow("if (reduction == null)")
-                .addStatement("throw new $T(NAME + $S)", IllegalArgumentException.class, ": reduction is null; use NONE, MEAN or SUM")
-                .endControlFlow()
-                .addStatement("this.reduction = reduction").addStatement("return this").build());
+                .addStatement("this.reduction = $T.requireReduction(NAME, reduction)", OPTIONS).addStatement("return this").build());
         for (OptionParam o : model.options()) {
             b.addMethod(MethodSpec.methodBuilder(o.name()).addModifiers(Modifier.PUBLIC)
                     .addJavadoc("PyTorch's {@code $L}; default $L.\n", o.torchName(), o.defaultValue().isEmpty() ? "none" : o.defaultValue())

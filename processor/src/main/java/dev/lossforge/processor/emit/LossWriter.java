@@ -98,8 +98,7 @@ public final class LossWriter {
     private JavaFile file() {
         TypeSpec.Builder type = TypeSpec.classBuilder(skeleton.self())
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-                .addSuperinterface(Types.LOSS_FUNCTION)
-                .addSuperinterface(java.io.Serializable.class)
+                .superclass(Types.GENERATED_LOSS)
                 .addJavadoc(classComment());
         if (generatedAnnotation) {
             type.addAnnotation(AnnotationSpec.builder(Types.GENERATED)

@@ -15,6 +15,8 @@ final class Types {
     static final ArrayTypeName INDARRAY_ARRAY = ArrayTypeName.of(INDARRAY);
     static final ClassName DATA_TYPE = ClassName.get("org.nd4j.linalg.api.buffer", "DataType");
     static final ClassName CHECKS = runtime("Checks");
+    /** The superclass of every generated loss: its reduction, equals, hashCode and toString. */
+    static final ClassName GENERATED_LOSS = runtime("GeneratedLoss");
     static final ClassName CONVERSIONS = runtime("Conversions");
     static final ClassName SHAPES = runtime("Shapes");
     static final ClassName OPTIONS = runtime("Options");
@@ -25,7 +27,6 @@ final class Types {
     static final ClassName PROGRAM = ClassName.get(RUNTIME + ".fused", "PointwiseProgram");
     static final ClassName POINTWISE_OP = ClassName.get(RUNTIME + ".fused", "PointwiseOp");
     static final ClassName SHAPE_SPEC = ClassName.get("dev.lossforge.shape", "ShapeSpec");
-    static final ClassName LOSS_FUNCTION = ClassName.get("dev.lossforge", "LossFunction");
     static final ClassName LOSS_BUILDER = ClassName.get("dev.lossforge", "LossBuilder");
     static final ClassName LOSS_SIGNATURE = ClassName.get("dev.lossforge", "LossSignature");
     static final ClassName LOSS_AND_GRADIENTS = ClassName.get("dev.lossforge", "LossAndGradients");
