@@ -14,6 +14,7 @@ import dev.lossforge.runtime.Options;
 import dev.lossforge.runtime.Pointwise;
 import dev.lossforge.runtime.Reductions;
 import dev.lossforge.runtime.ShapeBinder;
+import dev.lossforge.runtime.Wanted;
 import dev.lossforge.runtime.fused.PointwiseProgram;
 import dev.lossforge.shape.ShapeSpec;
 import java.util.Collections;
@@ -92,46 +93,45 @@ public final class SoftMarginLoss extends GeneratedLoss {
 
     @Override
     public INDArray forward(INDArray... inputs) {
-        return compute(null, true, false, false, inputs).loss();
+        return compute(Wanted.LOSS, null, inputs).loss();
     }
 
     @Override
     public INDArray[] backward(INDArray gradOutput, INDArray... inputs) {
-        return compute(gradOutput, false, true, false, inputs).gradients();
+        return compute(Wanted.GRADIENTS, gradOutput, inputs).gradients();
     }
 
     @Override
     public LossAndGradients forwardBackward(INDArray gradOutput, INDArray... inputs) {
-        return compute(gradOutput, true, true, false, inputs);
+        return compute(Wanted.LOSS_AND_GRADIENTS, gradOutput, inputs);
     }
 
     @Override
     public LossAndGradients forwardAndFirstGradient(INDArray gradOutput, INDArray... inputs) {
-        return compute(gradOutput, true, true, true, inputs);
+        return compute(Wanted.LOSS_AND_FIRST_GRADIENT, gradOutput, inputs);
     }
 
     @Override
     public INDArray firstGradient(INDArray gradOutput, INDArray... inputs) {
-        return compute(gradOutput, false, true, true, inputs).gradients()[0];
+        return compute(Wanted.FIRST_GRADIENT, gradOutput, inputs).gradients()[0];
     }
 
     /**
-     * The loss if {@code wantLoss}; the gradients if {@code wantGradients}, {@code input}'s alone if {@code firstGradientOnly}.
+     * The loss, the gradients, or {@code input}'s gradient alone: what {@code wanted} asks for.
      */
-    private LossAndGradients compute(INDArray gradOutput, boolean wantLoss, boolean wantGradients,
-            boolean firstGradientOnly, INDArray[] inputs) {
+    private LossAndGradients compute(Wanted wanted, INDArray gradOutput, INDArray[] inputs) {
         INDArray[] in = prepare(inputs);
         INDArray input = in[0];
         INDArray target = in[1];
         // float32 on the CPU: the pointwise part fused into one pass (PROGRAM), the rest by its kernels
         if (PointwiseProgram.mayApply(input)) {
-            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, wantLoss, !wantGradients ? null : firstGradientOnly ? new boolean[] {true, false} : new boolean[] {true, true}, input, target);
+            LossAndGradients fused = PROGRAM.evaluate(reduction, gradOutput, wanted.loss(), !wanted.gradients() ? null : wanted.firstGradientOnly() ? new boolean[] {true, false} : new boolean[] {true, true}, input, target);
             if (fused != null) {
-                INDArray value = wantLoss ? Conversions.resultLike(fused.loss(), inputs[0]) : null;
-                if (!wantGradients) {
+                INDArray value = wanted.loss() ? Conversions.resultLike(fused.loss(), inputs[0]) : null;
+                if (!wanted.gradients()) {
                     return new LossAndGradients(value, null);
                 }
-                if (firstGradientOnly) {
+                if (wanted.firstGradientOnly()) {
                     return new LossAndGradients(value, new INDArray[] {Conversions.gradientLike(fused.gradients()[0], inputs[0]), null});
                 }
                 return new LossAndGradients(value, new INDArray[] {Conversions.gradientLike(fused.gradients()[0], inputs[0]), Conversions.gradientLike(fused.gradients()[1], inputs[1])});
@@ -140,8 +140,8 @@ public final class SoftMarginLoss extends GeneratedLoss {
         INDArray mul = Broadcasting.mul(input, target); // input.mul(target)
         INDArray neg = Pointwise.neg(mul); // input.mul(target).neg()
         INDArray softplus = Pointwise.softplus(neg); // softplus(input.mul(target).neg())
-        INDArray value = wantLoss ? Conversions.resultLike(Reductions.reduce(reduction, softplus, null, input), inputs[0]) : null;
-        if (!wantGradients) {
+        INDArray value = wanted.loss() ? Conversions.resultLike(Reductions.reduce(reduction, softplus, null, input), inputs[0]) : null;
+        if (!wanted.gradients()) {
             return new LossAndGradients(value, null);
         }
         // d reduced loss / d loss
@@ -152,7 +152,7 @@ public final class SoftMarginLoss extends GeneratedLoss {
         INDArray gradNeg = Pointwise.where(gt, gradLoss, mulGradLoss); // d loss / d input.mul(target).neg()
         INDArray gradMul = Pointwise.neg(gradNeg); // d loss / d input.mul(target)
         INDArray gradInput = Broadcasting.mul(gradMul, target); // d loss / d input
-        if (firstGradientOnly) {
+        if (wanted.firstGradientOnly()) {
             return new LossAndGradients(value, new INDArray[] {Conversions.gradientLike(gradInput, inputs[0]), null});
         }
         INDArray gradTarget = Broadcasting.mul(gradMul, input); // d loss / d target

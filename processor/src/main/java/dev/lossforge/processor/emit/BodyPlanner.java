@@ -37,7 +37,7 @@ import java.util.Set;
  */
 final class BodyPlanner {
     /** The names compute() declares itself, besides the options (fields it must not hide). */
-    static final List<String> RESERVED = List.of("inputs", "gradOutput", "wantLoss", "wantGradients", "firstGradientOnly",
+    static final List<String> RESERVED = List.of("inputs", "gradOutput", "wanted",
             "in", "value", "unbatched", "fused", "reduction");
 
     private final Declaration declaration;

@@ -8,7 +8,6 @@ import static dev.lossforge.processor.emit.Types.LOSS_AND_GRADIENTS;
 
 import com.squareup.javapoet.CodeBlock;
 import com.squareup.javapoet.MethodSpec;
-import com.squareup.javapoet.TypeName;
 import dev.lossforge.processor.emit.BodyPlan.Branch;
 import dev.lossforge.processor.emit.BodyPlan.Check;
 import dev.lossforge.processor.emit.BodyPlan.Choose;
@@ -52,14 +51,13 @@ final class BodyRenderer {
         }
         renderer.general(plan.general());
         MethodSpec.Builder method = MethodSpec.methodBuilder(declaration.member("compute")).addModifiers(Modifier.PRIVATE)
-                .addJavadoc("The loss if {@code wantLoss}; the gradients if {@code wantGradients}, {@code $L}'s alone if {@code firstGradientOnly}.\n",
+                .addJavadoc("The loss, the gradients, or {@code $L}'s gradient alone: what {@code wanted} asks for.\n",
                         declaration.first().name());
         if (!declaration.prefix.isEmpty()) {
             method.addJavadoc("For inputs that fit {@code $L.$L}.\n", Declaration.simpleName(declaration.model.declaringType()),
                     declaration.model.methodName());
         }
-        return method.addParameter(INDARRAY, "gradOutput").addParameter(TypeName.BOOLEAN, "wantLoss")
-                .addParameter(TypeName.BOOLEAN, "wantGradients").addParameter(TypeName.BOOLEAN, "firstGradientOnly")
+        return method.addParameter(Types.WANTED, "wanted").addParameter(INDARRAY, "gradOutput")
                 .addParameter(INDARRAY_ARRAY, "inputs").returns(LOSS_AND_GRADIENTS).addCode(renderer.code.build()).build();
     }
 
@@ -85,7 +83,7 @@ final class BodyRenderer {
         code.add("// float32 on the CPU: the pointwise part fused into one pass ($L), the rest by its kernels\n", path.program());
         code.beginControlFlow("if ($T.mayApply($N))", Types.PROGRAM, firstInput);
         steps(path.before());
-        code.addStatement("$T fused = $L.evaluate(reduction, gradOutput, wantLoss, $L, $L)", LOSS_AND_GRADIENTS, path.program(),
+        code.addStatement("$T fused = $L.evaluate(reduction, gradOutput, wanted.loss(), $L, $L)", LOSS_AND_GRADIENTS, path.program(),
                 wanted(path.outputsForFirst()), operands(path.arguments()));
         code.beginControlFlow("if (fused != null)");
         value(CodeBlock.of("fused.loss()"));
@@ -100,9 +98,9 @@ final class BodyRenderer {
         }
         CodeBlock all = flags(Collections.nCopies(forFirst.size(), true));
         if (!forFirst.contains(false)) {
-            return CodeBlock.of("wantGradients ? $L : null", all);
+            return CodeBlock.of("wanted.gradients() ? $L : null", all);
         }
-        return CodeBlock.of("!wantGradients ? null : firstGradientOnly ? $L : $L", flags(forFirst), all);
+        return CodeBlock.of("!wanted.gradients() ? null : wanted.firstGradientOnly() ? $L : $L", flags(forFirst), all);
     }
 
     private static CodeBlock flags(List<Boolean> flags) {
@@ -123,21 +121,21 @@ final class BodyRenderer {
     /** The reduced loss as the caller gets it, or null when not asked for. */
     private void value(CodeBlock reduced) {
         if (!declaration.dropsBatchDim) {
-            code.addStatement("$T value = wantLoss ? $T.resultLike($L, inputs[0]) : null", INDARRAY, CONVERSIONS, reduced);
+            code.addStatement("$T value = wanted.loss() ? $T.resultLike($L, inputs[0]) : null", INDARRAY, CONVERSIONS, reduced);
             return;
         }
-        code.addStatement("$T value = wantLoss ? $L : null", INDARRAY, reduced)
-                .addStatement("value = wantLoss ? $T.resultLike(unbatched ? $T.dropBatchDim(value, reduction) : value, inputs[0]) : null",
+        code.addStatement("$T value = wanted.loss() ? $L : null", INDARRAY, reduced)
+                .addStatement("value = wanted.loss() ? $T.resultLike(unbatched ? $T.dropBatchDim(value, reduction) : value, inputs[0]) : null",
                         CONVERSIONS, CONVERSIONS);
     }
 
     /** The gradient stages, each followed by the return of a caller that asked for no more. */
     private void gradients(Gradients gradients) {
-        code.beginControlFlow("if (!wantGradients)").addStatement("return new $T(value, null)", LOSS_AND_GRADIENTS).endControlFlow();
+        code.beginControlFlow("if (!wanted.gradients())").addStatement("return new $T(value, null)", LOSS_AND_GRADIENTS).endControlFlow();
         steps(gradients.first().steps());
         // the first input's gradient alone differs from all of them unless the others have none to add
         if (gradients.rest() != null && !(gradients.rest().steps().isEmpty() && gradients.rest().results().equals(gradients.first().results()))) {
-            code.beginControlFlow("if (firstGradientOnly)").addStatement("return new $T(value, $L)", LOSS_AND_GRADIENTS,
+            code.beginControlFlow("if (wanted.firstGradientOnly())").addStatement("return new $T(value, $L)", LOSS_AND_GRADIENTS,
                     results(gradients.first())).endControlFlow();
             steps(gradients.rest().steps());
         }

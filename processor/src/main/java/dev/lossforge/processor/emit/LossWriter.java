@@ -49,23 +49,23 @@ public final class LossWriter {
 
     /** An entry point: its name, what it asks compute() for, and what it returns of the result. */
     private enum Entry {
-        FORWARD("forward", INDARRAY, "null, true, false, false", ".loss()"),
-        BACKWARD("backward", INDARRAY_ARRAY, "gradOutput, false, true, false", ".gradients()"),
-        FORWARD_BACKWARD("forwardBackward", LOSS_AND_GRADIENTS, "gradOutput, true, true, false", ""),
-        FORWARD_AND_FIRST_GRADIENT("forwardAndFirstGradient", LOSS_AND_GRADIENTS, "gradOutput, true, true, true", ""),
-        FIRST_GRADIENT("firstGradient", INDARRAY, "gradOutput, false, true, true", ".gradients()[0]");
+        FORWARD("forward", INDARRAY, "LOSS", ".loss()"),
+        BACKWARD("backward", INDARRAY_ARRAY, "GRADIENTS", ".gradients()"),
+        FORWARD_BACKWARD("forwardBackward", LOSS_AND_GRADIENTS, "LOSS_AND_GRADIENTS", ""),
+        FORWARD_AND_FIRST_GRADIENT("forwardAndFirstGradient", LOSS_AND_GRADIENTS, "LOSS_AND_FIRST_GRADIENT", ""),
+        FIRST_GRADIENT("firstGradient", INDARRAY, "FIRST_GRADIENT", ".gradients()[0]");
 
         final String method;
         final TypeName returns;
-        /** compute()'s arguments before the inputs: gradOutput, wantLoss, wantGradients, firstGradientOnly */
-        final String request;
+        /** the {@code runtime.Wanted} constant it passes to compute() */
+        final String wanted;
         /** what of compute()'s result the entry point returns */
         final String result;
 
-        Entry(String method, TypeName returns, String request, String result) {
+        Entry(String method, TypeName returns, String wanted, String result) {
             this.method = method;
             this.returns = returns;
-            this.request = request;
+            this.wanted = wanted;
             this.result = result;
         }
     }
@@ -209,8 +209,8 @@ public final class LossWriter {
                 method.addParameter(INDARRAY, "gradOutput");
             }
             type.addMethod(method.addParameter(INDARRAY_ARRAY, "inputs")
-                    .addStatement("return $L($L, inputs)$L", declarations.size() > 1 ? "compute" : declarations.get(0).member("compute"),
-                            e.request, e.result)
+                    .addStatement("return $L($T.$L, $L, inputs)$L", declarations.size() > 1 ? "compute" : declarations.get(0).member("compute"),
+                            Types.WANTED, e.wanted, e == Entry.FORWARD ? "null" : "gradOutput", e.result)
                     .build());
         }
     }
@@ -232,12 +232,11 @@ public final class LossWriter {
         }
         type.addMethod(pick.addStatement("throw firstError").build());
         MethodSpec.Builder compute = MethodSpec.methodBuilder("compute").addModifiers(Modifier.PRIVATE)
-                .addParameter(INDARRAY, "gradOutput").addParameter(TypeName.BOOLEAN, "wantLoss")
-                .addParameter(TypeName.BOOLEAN, "wantGradients").addParameter(TypeName.BOOLEAN, "firstGradientOnly")
+                .addParameter(Types.WANTED, "wanted").addParameter(INDARRAY, "gradOutput")
                 .addParameter(INDARRAY_ARRAY, "inputs").returns(LOSS_AND_GRADIENTS)
                 .beginControlFlow("switch (declarationFor(inputs))");
         for (int k = 0; k < declarations.size(); k++) {
-            String target = declarations.get(k).member("compute") + "(gradOutput, wantLoss, wantGradients, firstGradientOnly, inputs)";
+            String target = declarations.get(k).member("compute") + "(wanted, gradOutput, inputs)";
             compute.addStatement("$L: return $L", k == declarations.size() - 1 ? "default" : "case " + k, target);
         }
         type.addMethod(compute.endControlFlow().build());

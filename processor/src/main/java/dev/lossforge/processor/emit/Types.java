@@ -15,6 +15,8 @@ final class Types {
     static final ArrayTypeName INDARRAY_ARRAY = ArrayTypeName.of(INDARRAY);
     static final ClassName DATA_TYPE = ClassName.get("org.nd4j.linalg.api.buffer", "DataType");
     static final ClassName CHECKS = runtime("Checks");
+    /** What an entry point asks compute() for. */
+    static final ClassName WANTED = runtime("Wanted");
     /** The superclass of every generated loss: its reduction, equals, hashCode and toString. */
     static final ClassName GENERATED_LOSS = runtime("GeneratedLoss");
     static final ClassName CONVERSIONS = runtime("Conversions");
