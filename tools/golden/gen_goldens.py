@@ -69,7 +69,8 @@ NONDIFF = {}  # loss -> set of input names PyTorch refused to / did not differen
 # ----------------------------------------------------------------------------------------------
 # encoding
 # ----------------------------------------------------------------------------------------------
-def _num(v):
+def enc_number(v):
+    """A float as the golden files write it: NaN and the infinities as strings, anything else as it is."""
     if isinstance(v, float):
         if math.isnan(v):
             return "NaN"
@@ -86,7 +87,7 @@ def enc_tensor(t, name=None):
     d["dtype"] = str(t.dtype).replace("torch.", "")
     d["shape"] = list(t.shape)
     # float32 -> tolist() gives the exact float32 value as a Python float
-    d["data"] = [_num(v) for v in t.reshape(-1).tolist()]
+    d["data"] = [enc_number(v) for v in t.reshape(-1).tolist()]
     return d
 
 
@@ -96,7 +97,7 @@ def enc_option(v):
     if isinstance(v, bool):
         return v
     if isinstance(v, float):
-        return _num(v)
+        return enc_number(v)
     return v
 
 

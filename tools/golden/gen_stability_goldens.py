@@ -10,11 +10,14 @@ logsumexp, log1p, expm1, abs) and its autograd. `naive_output` is the textbook f
 inputs: at these inputs it overflows or loses digits (the script checks that it does), which is what the rewrites fix.
 """
 import json
-import math
 import os
+import sys
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_goldens import enc_tensor as tensor  # noqa: E402  (the golden files' tensor format)
 
 F64, F32 = torch.float64, torch.float32
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -26,17 +29,6 @@ LOGITS = [-800.0, -100.0, -30.0, -1.5, 0.0, 0.75, 17.0, 40.0, 100.0, 800.0]
 SMALL = [1e-18, -3e-17, 1e-10, -2e-9, 5e-8, 1e-4, 0.5, -0.25]
 
 
-def enc_value(v):
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    return v
-
-
-def tensor(t):
-    return {"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape),
-            "data": [enc_value(float(v)) if t.dtype.is_floating_point else int(v) for v in t.reshape(-1).tolist()]}
 
 
 CASES = []
