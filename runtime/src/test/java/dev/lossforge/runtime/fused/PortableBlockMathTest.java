@@ -3,6 +3,7 @@ package dev.lossforge.runtime.fused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -56,20 +57,27 @@ class PortableBlockMathTest {
 
     @Test
     void inPlaceCallsGiveTheSameValues() {
+        // special inputs (computed from Math, before the result overwrites them) in the first chunk and in later ones
         float[] a = new float[3000];
         java.util.Random random = new java.util.Random(3);
         for (int i = 0; i < a.length; i++) {
             a[i] = (float) (random.nextGaussian() * 50);
         }
         a[7] = Float.NaN;
+        a[1500] = -1f;
         a[2000] = 1000f;
-        float[] separate = new float[a.length];
-        math.exp(a, separate, a.length);
-        float[] inPlace = a.clone();
-        math.exp(inPlace, inPlace, a.length);
-        for (int i = 0; i < a.length; i++) {
-            assertEquals(separate[i], inPlace[i], "exp(" + a[i] + ") in place");
-        }
+        a[2500] = 0f;
+        a[2999] = Float.NEGATIVE_INFINITY;
+        Map<String, BlockFunction> functions = Map.of("exp", math::exp, "log", math::log, "log1p", math::log1p);
+        functions.forEach((name, f) -> {
+            float[] separate = new float[a.length];
+            f.apply(a, separate, a.length);
+            float[] inPlace = a.clone();
+            f.apply(inPlace, inPlace, a.length);
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(separate[i], inPlace[i], name + "(" + a[i] + ") in place");
+            }
+        });
     }
 
     private interface BlockFunction {
