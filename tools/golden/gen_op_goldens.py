@@ -319,15 +319,19 @@ def build():
     case("LOG_SOFTMAX_PICK", "special", "logSoftmaxPick", "-F.nll_loss(log_softmax)", [lrows, I(1), lidx, L(-100)], pick)
     case("LOG_SOFTMAX_PICK", "empty", "logSoftmaxPick", "-F.nll_loss(log_softmax)", [E(0, 3), I(1), IX([], (0,)), L(-100)], pick)
     g5 = T([1.0, 0.5, -1.0, 2.0, 1.0])
-    picked = pick(lrows.value, 1, lidx.value, -100)
 
-    def pick_backward(g, t, dim, index, ignore, picked):
+    def pick_backward(g, t, dim, index, ignore):
         return grad_of(lambda x: pick(x, dim, index, ignore), [0], lambda out: g)(t)
 
     case("LOG_SOFTMAX_PICK_BACKWARD", "special", "logSoftmaxPickBackward", "autograd of -F.nll_loss(log_softmax)",
-         [g5, lrows, I(1), lidx, L(-100), Arg("tensor", picked)], pick_backward)
+         [g5, lrows, I(1), lidx, L(-100)], pick_backward)
+    # logits far apart: exp(x - x[k]) overflows when another logit is far above the picked one, and underflows
+    # when the picked one is far above the others
+    far = T([[-1000.0, 0.0, 0.0], [0.0, 1000.0, -1000.0], [50.0, -50.0, 0.0], [3.0, 1.0, 2.0], [-90.0, 0.0, 90.0]])
+    case("LOG_SOFTMAX_PICK_BACKWARD", "far", "logSoftmaxPickBackward", "autograd of -F.nll_loss(log_softmax)",
+         [g5, far, I(1), IX([0, 1, 1, 2, 0]), L(-100)], pick_backward)
     case("LOG_SOFTMAX_PICK_BACKWARD", "empty", "logSoftmaxPickBackward", "autograd of -F.nll_loss(log_softmax)",
-         [E(0), E(0, 3), I(1), IX([], (0,)), L(-100), E(0)], lambda g, t, *rest: torch.zeros_like(t))
+         [E(0), E(0, 3), I(1), IX([], (0,)), L(-100)], lambda g, t, *rest: torch.zeros_like(t))
 
     def ls_backward(g, x, dim):
         return grad_of(lambda t: torch.log_softmax(t, dim), [0], lambda out: g)(x)

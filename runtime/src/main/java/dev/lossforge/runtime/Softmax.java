@@ -76,17 +76,17 @@ public final class Softmax {
     }
 
     /**
-     * The gradient of {@link #logSoftmaxPick}: {@code g (onehot(index) - softmax(t))} along dim, 0 where ignored;
-     * {@code picked} is the forward's result, which gives each row's log-sum-exp without another pass.
+     * The gradient of {@link #logSoftmaxPick}: {@code g (onehot(index) - softmax(t))} along dim, 0 where ignored.
+     * It needs no value of the forward pass, so a call that wants only the gradient runs no forward pass.
      */
-    public static INDArray logSoftmaxPickBackward(INDArray g, INDArray t, int dim, INDArray index, long ignoreIndex, INDArray picked) {
+    public static INDArray logSoftmaxPickBackward(INDArray g, INDArray t, int dim, INDArray index, long ignoreIndex) {
         if (g == null) {
             return null;
         }
         int axis = Shapes.wrapDim(t.rank(), dim);
         if (axis == t.rank() - 1 && t.rank() == index.rank() + 1 && !t.isEmpty()) {
             long[] idx = IndexKernels.indexValues(index, t.size(axis), ignoreIndex);
-            INDArray fast = RowKernels.logSoftmaxPickBackward(g, t, idx, ignoreIndex, picked);
+            INDArray fast = RowKernels.logSoftmaxPickBackward(g, t, idx, ignoreIndex);
             if (fast != null) {
                 return fast;
             }

@@ -88,6 +88,8 @@ class GoldenTest {
             dev.lossforge.LossAndGradients step = loss.forwardAndFirstGradient(c.gradOutput(), inputs);
             assertClose(c + " forwardAndFirstGradient loss", c.output(), step.loss(), tolerance);
             assertClose(c + " forwardAndFirstGradient gradient", c.grads().get(0), step.gradients()[0], tolerance);
+            // DL4J's computeGradient: the gradient alone, with no pass for values only the loss needs
+            assertClose(c + " firstGradient", c.grads().get(0), loss.firstGradient(c.gradOutput(), inputs), tolerance);
         }
         for (int i = 0; i < inputs.length; i++) {
             if (c.grads().get(i) == null) {

@@ -356,7 +356,7 @@ final class PointwiseProgramWriter {
 
     /**
      * The condition under which each "before" input is needed: walking from the loss, a ?: guards what only its
-     * branches reach; a node reached outside every ?: is computed always.
+     * branches reach; a node reached outside every ?: is computed always. Then {@link #guardLossOnlyInputs}.
      */
     private void computeGuards() {
         Map<Node, Set<List<Literal>>> reached = new IdentityHashMap<>();
@@ -377,6 +377,50 @@ final class PointwiseProgramWriter {
                         CodeBlock.join(c.stream().map(Literal::render).toList(), " && "))).toList(), " || "));
             }
         }
+        guardLossOnlyInputs();
+    }
+
+    /**
+     * A "before" input that no gradient reads is needed for the loss alone: cross-entropy's picked log-probability
+     * (its gradient is -w g, and the backward kernel after the program recomputes what it needs from x). It is
+     * computed only when the caller wants the loss, so that a call for the gradient alone (DL4J's computeGradient)
+     * skips its pass. Not when it shares an op with anything else (its own block would compute that twice), nor when
+     * no other input is always computed (the program takes its loop's shape from one).
+     */
+    private void guardLossOnlyInputs() {
+        List<Node> roots = new ArrayList<>(gradientRoots());
+        if (model.meanWeights() != null) {
+            roots.add(model.meanWeights()); // MEAN's denominator, read with the gradients too
+        }
+        Set<Node> readForGradients = identitySet(Graph.topologicalOrder(roots));
+        List<Node> lossOnly = new ArrayList<>();
+        for (Node n : inputs) {
+            if (n.op() == Op.INPUT || readForGradients.contains(n)) {
+                continue;
+            }
+            List<Node> others = new ArrayList<>(roots);
+            inputs.stream().filter(other -> other != n).forEach(others::add);
+            Set<Node> computedByOthers = identitySet(Graph.topologicalOrder(others));
+            boolean shares = Graph.topologicalOrder(List.of(n)).stream()
+                    .anyMatch(a -> a != n && parts.get(a) == Part.BEFORE && computedByOthers.contains(a));
+            if (!shares) {
+                lossOnly.add(n);
+            }
+        }
+        boolean anotherAlwaysComputed = inputs.stream().anyMatch(n -> !lossOnly.contains(n) && !guards.containsKey(n));
+        if (!anotherAlwaysComputed) {
+            return;
+        }
+        for (Node n : lossOnly) {
+            CodeBlock branch = guards.get(n);
+            guards.put(n, branch == null ? CodeBlock.of("wanted.loss()") : CodeBlock.of("wanted.loss() && ($L)", branch));
+        }
+    }
+
+    private static Set<Node> identitySet(List<Node> nodes) {
+        Set<Node> set = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        set.addAll(nodes);
+        return set;
     }
 
     private void walk(Node n, List<Literal> guard, Map<Node, Set<List<Literal>>> reached) {

@@ -159,7 +159,7 @@ public enum Op {
      * each row's picked log-probability, without writing the log-softmax. The gradient: g (onehot - softmax).
      */
     LOG_SOFTMAX_PICK(internal("logSoftmaxPick(T x, d dim, I i, S ignore)").changesShape(Op::gather)
-            .emit("Softmax.logSoftmaxPick($0, $dim, $1, (long) ($2))").notFusable().grad("x: logSoftmaxPickBackward(g, x, i, ignore, out)")),
+            .emit("Softmax.logSoftmaxPick($0, $dim, $1, (long) ($2))").notFusable().grad("x: logSoftmaxPickBackward(g, x, i, ignore)")),
     /** w[i]; not differentiable in the weights (they are options) */
     TAKE(function("take(T w, I i, S ignore = Long.MIN_VALUE)").changesShape(Op::take).emit("IndexKernels.take($0, $1, (long) ($2))")
             .notFusable().notDifferentiable()),
@@ -205,9 +205,9 @@ public enum Op {
     /** a broadcast gradient summed back to its operand's shape */
     SUM_TO(internal("sumTo(T g, T like)").emit("Broadcasting.sumTo($0, $1.shape())").notFusable()),
     LOG_SOFTMAX_BACKWARD(internal("logSoftmaxBackward(T g, T x)").emit("Softmax.logSoftmaxBackward($0, $1, $dim)").notFusable()),
-    /** from the forward's picked values: exp(x - lse) = exp((x - x[k]) + picked), exact for large logits */
-    LOG_SOFTMAX_PICK_BACKWARD(internal("logSoftmaxPickBackward(T g, T x, I i, S ignore, T picked)")
-            .emit("Softmax.logSoftmaxPickBackward($0, $1, $dim, $2, (long) ($3), $4)").notFusable()),
+    /** needs no forward value: softmax = exp(x - x[k]) / sum, exps stored as they are summed (one exp per element) */
+    LOG_SOFTMAX_PICK_BACKWARD(internal("logSoftmaxPickBackward(T g, T x, I i, S ignore)")
+            .emit("Softmax.logSoftmaxPickBackward($0, $1, $dim, $2, (long) ($3))").notFusable()),
     SUM_BACKWARD(internal("sumBackward(T g, T like)").emit("Reductions.sumBackward($0, $1.shape()$dimsArg)").notFusable()),
     MEAN_BACKWARD(internal("meanBackward(T g, T like)").emit("Reductions.meanBackward($0, $1.shape()$dimsArg)").notFusable()),
     SELECT_BACKWARD(internal("selectBackward(T g, T like)").emit("IndexKernels.selectBackward($0, $1.shape()$dimsArg)").notFusable()),

@@ -110,17 +110,19 @@ public final class RowKernels {
 
     /**
      * The gradient of {@link #logSoftmaxPick}: per row, {@code g[r] (onehot(k) - softmax(x))}, 0 for an ignored row;
-     * one read and one write of each row. The forward's {@code picked} value gives the row's log-sum-exp:
-     * {@code x - lse = (x - x[k]) + picked}, exact for large logits.
+     * one read and one write of each row, and one exp per element. The softmax is taken shifted by the picked logit,
+     * {@code e = exp(x - x[k])}, {@code softmax = e / sum(e)}: the exps are stored in the row as they are summed, so
+     * no value of the forward pass is needed (a training step's {@code computeGradient} runs no forward pass). When
+     * the sum overflows (another logit far above x[k]) or x[k] is not finite, the row is redone from its max, as
+     * PyTorch's kernel.
      */
-    public static INDArray logSoftmaxPickBackward(INDArray g, INDArray x, long[] index, long ignoreIndex, INDArray picked) {
-        if (!applies(x) || g.length() != index.length || picked.length() != index.length) {
+    public static INDArray logSoftmaxPickBackward(INDArray g, INDArray x, long[] index, long ignoreIndex) {
+        if (!applies(x) || g.length() != index.length) {
             return null;
         }
         int width = (int) x.size(-1);
         long rows = x.length() / width;
         float[] grads = HostArrays.floats(g.castTo(DataType.FLOAT));
-        float[] logProbs = HostArrays.floats(picked.castTo(DataType.FLOAT));
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
         FloatBuffer in = PointwiseProgram.buffer(x);
         FloatBuffer result = PointwiseProgram.output(out);
@@ -135,10 +137,20 @@ public final class RowKernels {
                 } else {
                     in.get(start, row, 0, width);
                     float gr = grads[(int) r];
-                    if (Float.isFinite(row[(int) k]) && Float.isFinite(logProbs[(int) r])) {
-                        math.scaledSoftmax(row, row[(int) k], -logProbs[(int) r], -gr, width);
+                    float picked = row[(int) k];
+                    double sum = Double.POSITIVE_INFINITY;
+                    if (Float.isFinite(picked)) {
+                        math.scaledSoftmax(row, picked, 0f, 1f, width); // e = exp(x - x[k]), in place
+                        sum = math.sum(row, width);
+                    }
+                    if (sum < Float.MAX_VALUE) {
+                        float factor = (float) (-gr / sum);
+                        for (int i = 0; i < width; i++) {
+                            row[i] *= factor;
+                        }
                     } else {
-                        // x[k] or its log-probability infinite: (x - x[k]) + picked would be inf - inf; from the max
+                        // from the max instead: a NaN or infinite logit gives PyTorch's NaN row
+                        in.get(start, row, 0, width);
                         float shift = shift(math, row, width);
                         math.scaledSoftmax(row, shift, (float) Math.log(math.sumExp(row, shift, width)), -gr, width);
                     }
