@@ -346,19 +346,49 @@ final class PortableBlockMath extends BlockMath {
     void smoothL1(float[] a, float[] b, float beta, float[] out, int n) {
         // without a branch (a random sign mispredicts half the time): with q = min(z, beta), 0.5 q^2 / beta + (z - q)
         // is 0.5 z^2 / beta below beta and z - 0.5 beta above it; NaN stays NaN through min
+        float inverse = reciprocal(beta);
+        if (inverse == 0f) {
+            for (int i = 0; i < n; i++) {
+                float z = Math.abs(a[i] - b[i]);
+                float q = Math.min(z, beta);
+                out[i] = 0.5f * q * (q / beta) + (z - q);
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             float z = Math.abs(a[i] - b[i]);
             float q = Math.min(z, beta);
-            out[i] = 0.5f * q * (q / beta) + (z - q);
+            out[i] = 0.5f * q * (q * inverse) + (z - q);
         }
     }
 
     @Override
     void smoothL1Grad(float[] a, float[] b, float beta, float[] out, int n) {
-        // d / beta clamped to [-1, 1]: exactly +-1 from |d| >= beta on (division is monotonic), NaN for NaN
-        for (int i = 0; i < n; i++) {
-            out[i] = Math.max(-1f, Math.min(1f, (a[i] - b[i]) / beta));
+        // d / beta clamped to [-1, 1]: exactly +-1 from |d| >= beta on (the product or quotient is monotonic in d and
+        // is at least 1 at d = beta), NaN for NaN
+        float inverse = reciprocal(beta);
+        if (inverse == 0f) {
+            for (int i = 0; i < n; i++) {
+                out[i] = Math.max(-1f, Math.min(1f, (a[i] - b[i]) / beta));
+            }
+            return;
         }
+        for (int i = 0; i < n; i++) {
+            out[i] = Math.max(-1f, Math.min(1f, (a[i] - b[i]) * inverse));
+        }
+    }
+
+    /**
+     * 1 / beta, rounded up so that beta times it is at least 1, for smooth L1 to multiply by instead of dividing (a
+     * SIMD division costs several products; as VectorBlockMath, within an ulp of the quotient, exact for beta = 1);
+     * 0 when beta or its reciprocal is not a normal float, for which the loops divide.
+     */
+    private static float reciprocal(float beta) {
+        float inverse = 1f / beta;
+        if (!(beta >= Float.MIN_NORMAL && inverse >= Float.MIN_NORMAL && inverse < Float.POSITIVE_INFINITY)) {
+            return 0f;
+        }
+        return beta * inverse < 1f ? Math.nextUp(inverse) : inverse;
     }
 
     @Override
