@@ -59,7 +59,7 @@ public final class Node {
         return scalar;
     }
 
-    /** For a SCALAR, its Java text ({@link Scalar#toString()}); for an INPUT or OPTION_TENSOR, the parameter's name; else null. */
+    /** For a SCALAR, its Java text ({@code Scalar.toString()}); for an INPUT or OPTION_TENSOR, the parameter's name; else null. */
     public String text() {
         return text;
     }

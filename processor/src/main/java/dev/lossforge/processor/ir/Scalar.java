@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
  * A number or condition of a loss, computed at run time from literals and options: the typed form of the Java
  * expressions a DSL body writes between tensors ({@code margin - 1.0}, {@code labelSmoothing == 0},
  * {@code Math.log(2 * Math.PI)}). The parser builds it in one walk; the emitter writes it in one place.
- * {@link #toString()} is its Java text with options as {@code this.name}, for comments and diagnostics.
+ * {@code toString()} is its Java text with options as {@code this.name}, for comments and diagnostics.
  */
 public sealed interface Scalar {
 
