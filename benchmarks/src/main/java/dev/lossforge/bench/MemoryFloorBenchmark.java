@@ -40,6 +40,8 @@ public class MemoryFloorBenchmark {
     @Param({"256x1000", "4096x1000"})
     public String size;
 
+    /** The arrays themselves, held: a buffer from asNioFloat does not keep its array from being freed. */
+    private INDArray[] arrays;
     private FloatBuffer prediction;
     private FloatBuffer labels;
     private FloatBuffer gradient;
@@ -52,10 +54,10 @@ public class MemoryFloorBenchmark {
         String[] nc = size.split("x");
         long n = Long.parseLong(nc[0]);
         long c = Long.parseLong(nc[1]);
-        prediction = Nd4j.rand(DataType.FLOAT, n, c).data().asNioFloat();
-        labels = Nd4j.rand(DataType.FLOAT, n, c).data().asNioFloat();
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, n, c);
-        gradient = out.data().asNioFloat();
+        arrays = new INDArray[] {Nd4j.rand(DataType.FLOAT, n, c), Nd4j.rand(DataType.FLOAT, n, c), Nd4j.createUninitialized(DataType.FLOAT, n, c)};
+        prediction = arrays[0].data().asNioFloat();
+        labels = arrays[1].data().asNioFloat();
+        gradient = arrays[2].data().asNioFloat();
         length = (int) (n * c);
         pool = Executors.newFixedThreadPool(threads);
     }

@@ -7,15 +7,20 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 
-/** One call's work: the steps, where each register's value comes from, and where results go. */
+/**
+ * One call's work: the steps, where each register's value comes from, and where results go. The first
+ * {@code givenRegisters} registers hold the call's values (inputs, options, scalars, the seed, constants); the
+ * steps' results follow them, in the slots {@link Plan#allocateSlots} gave.
+ */
 record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int sumRegister, int[] storeRegisters,
-        FloatBuffer[] storeBuffers, int registers) {
+        FloatBuffer[] storeBuffers, int givenRegisters) {
 
     /** Runs elements [from, to) and returns the sum of the loss over them (0 when not summed). */
     double run(int from, int to, float[][] regs, float[] tmp) {
         int used = Math.min(BLOCK, to - from);
-        for (int r = 0; r < tensors.length; r++) {
-            if (tensors[r] == null && r < scalars.length) {
+        // a number's register is the number in every lane; the steps' slots are written before they are read
+        for (int r = 0; r < givenRegisters; r++) {
+            if (tensors[r] == null) {
                 Arrays.fill(regs[r], 0, used, scalars[r]);
             }
         }
@@ -42,7 +47,7 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
     }
 
     int registerSlots() {
-        int max = registers;
+        int max = givenRegisters;
         for (int[] s : order) {
             max = Math.max(max, s[1] + 1);
         }

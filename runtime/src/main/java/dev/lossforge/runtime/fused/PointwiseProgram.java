@@ -4,6 +4,7 @@ import dev.lossforge.LossAndGradients;
 import dev.lossforge.Reduction;
 import dev.lossforge.runtime.HostArrays;
 import dev.lossforge.runtime.NoGradient;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -214,6 +215,8 @@ public final class PointwiseProgram {
         }
         // every register's value: a float buffer (a tensor of the loop's shape), a single float, or none
         FloatBuffer[] tensors = new FloatBuffer[registerCount()];
+        // the arrays under those buffers, held until the passes end (see floats)
+        INDArray[] held = new INDArray[registerCount()];
         float[] scalars = new float[registerCount()];
         boolean[] missing = new boolean[registerCount()];
         for (int i = 0; i < inputCount + optionCount; i++) {
@@ -226,7 +229,8 @@ public final class PointwiseProgram {
                 return null;
             }
             if (Arrays.equals(v.shape(), shape)) {
-                tensors[i] = buffer(v);
+                held[i] = plainC(v);
+                tensors[i] = floats(held[i]);
             } else if (i >= inputCount && v.length() == 1 && v.rank() <= shape.length) {
                 scalars[i] = v.getFloat(0);
             } else {
@@ -255,7 +259,7 @@ public final class PointwiseProgram {
             }
             int[] slot = weightsPlan.allocateSlots(new int[0], w);
             Execution sumWeights = new Execution(weightsPlan.order(), tensors, scalars, slot[w], new int[0], new FloatBuffer[0],
-                    registerCount());
+                    stepBase());
             denominator = Workers.run(tasks, t -> run(sumWeights, t, (int) length));
         }
         int seedRegister = inputCount + optionCount + scalarCount;
@@ -264,7 +268,8 @@ public final class PointwiseProgram {
                 if (gradOutput.dataType() != DataType.FLOAT || !Arrays.equals(gradOutput.shape(), shape)) {
                     return null;
                 }
-                tensors[seedRegister] = buffer(gradOutput);
+                held[seedRegister] = plainC(gradOutput);
+                tensors[seedRegister] = floats(held[seedRegister]);
             } else {
                 if (gradOutput.length() != 1) {
                     return null;
@@ -315,8 +320,9 @@ public final class PointwiseProgram {
             storeRegisters[k] = slot[storeRegisters[k]];
         }
         Execution execution = new Execution(plan.order(), tensors, scalars, sumRegister == NO_REGISTER ? NO_REGISTER : slot[sumRegister],
-                storeRegisters, storeBuffers.toArray(new FloatBuffer[0]), registerCount());
+                storeRegisters, storeBuffers.toArray(new FloatBuffer[0]), stepBase());
         double total = Workers.run(tasks, t -> run(execution, t, (int) length));
+        Reference.reachabilityFence(held);
         INDArray value = null;
         if (wantLoss) {
             value = sum ? Nd4j.scalar(DataType.FLOAT, total / denominator) : lossTensor;
@@ -338,9 +344,19 @@ public final class PointwiseProgram {
         return first.length();
     }
 
-    /** The array's elements in c order, as a float buffer: the array's own when it is plain c-order, else a copy's. */
-    static FloatBuffer buffer(INDArray a) {
-        return (HostArrays.isPlainC(a) ? a : a.dup('c')).data().asNioFloat();
+    /** The array in c order: itself when it is plain c-order, else a copy. */
+    static INDArray plainC(INDArray a) {
+        return HostArrays.isPlainC(a) ? a : a.dup('c');
+    }
+
+    /**
+     * A plain c-order array's elements as a float buffer over ND4J's memory. The buffer does not keep the array
+     * alive: a caller holds the array ({@link java.lang.ref.Reference#reachabilityFence}) until its last read or
+     * write of the buffer, or a collection could free the memory under a pass (a copy from {@link #plainC}, or an
+     * intermediate the generated code no longer refers to).
+     */
+    static FloatBuffer floats(INDArray plain) {
+        return plain.data().asNioFloat();
     }
 
     /** A fresh result array and its buffer, which the program writes. */

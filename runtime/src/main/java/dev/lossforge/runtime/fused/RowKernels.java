@@ -1,6 +1,7 @@
 package dev.lossforge.runtime.fused;
 
 import dev.lossforge.runtime.HostArrays;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,7 +25,8 @@ public final class RowKernels {
         }
         int width = (int) x.size(-1);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
-        FloatBuffer in = PointwiseProgram.buffer(x);
+        INDArray logits = PointwiseProgram.plainC(x);
+        FloatBuffer in = PointwiseProgram.floats(logits);
         FloatBuffer result = PointwiseProgram.output(out);
         forEachRow(x.length() / width, width, (from, to) -> {
             float[] row = Workers.blocks(1, width)[0];
@@ -38,6 +40,7 @@ public final class RowKernels {
                 result.put(start, row, 0, width);
             }
         });
+        Reference.reachabilityFence(logits); // see PointwiseProgram.floats
         return out;
     }
 
@@ -48,8 +51,9 @@ public final class RowKernels {
         }
         int width = (int) g.size(-1);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, g.shape());
-        FloatBuffer grads = PointwiseProgram.buffer(g);
-        FloatBuffer logits = PointwiseProgram.buffer(x);
+        INDArray[] held = {PointwiseProgram.plainC(g), PointwiseProgram.plainC(x)};
+        FloatBuffer grads = PointwiseProgram.floats(held[0]);
+        FloatBuffer logits = PointwiseProgram.floats(held[1]);
         FloatBuffer result = PointwiseProgram.output(out);
         forEachRow(g.length() / width, width, (from, to) -> {
             float[][] blocks = Workers.blocks(2, width);
@@ -67,6 +71,7 @@ public final class RowKernels {
                 result.put(start, gRow, 0, width);
             }
         });
+        Reference.reachabilityFence(held);
         return out;
     }
 
@@ -80,7 +85,8 @@ public final class RowKernels {
         }
         int width = (int) x.size(-1);
         long rows = x.length() / width;
-        FloatBuffer in = PointwiseProgram.buffer(x);
+        INDArray logits = PointwiseProgram.plainC(x);
+        FloatBuffer in = PointwiseProgram.floats(logits);
         float[] picked = new float[(int) rows];
         forEachRow(rows, width, (from, to) -> {
             float[] row = Workers.blocks(1, width)[0];
@@ -105,6 +111,7 @@ public final class RowKernels {
                 picked[(int) r] = (row[(int) k] - shift) - logSum;
             }
         });
+        Reference.reachabilityFence(logits);
         return HostArrays.of(picked, new long[] {rows});
     }
 
@@ -124,7 +131,8 @@ public final class RowKernels {
         long rows = x.length() / width;
         float[] grads = HostArrays.floats(g.castTo(DataType.FLOAT));
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
-        FloatBuffer in = PointwiseProgram.buffer(x);
+        INDArray logits = PointwiseProgram.plainC(x);
+        FloatBuffer in = PointwiseProgram.floats(logits);
         FloatBuffer result = PointwiseProgram.output(out);
         forEachRow(rows, width, (from, to) -> {
             float[] row = Workers.blocks(1, width)[0];
@@ -159,6 +167,7 @@ public final class RowKernels {
                 result.put(start, row, 0, width);
             }
         });
+        Reference.reachabilityFence(logits);
         return out;
     }
 
@@ -167,7 +176,8 @@ public final class RowKernels {
         if (!applies(x)) {
             return null;
         }
-        FloatBuffer in = PointwiseProgram.buffer(x);
+        INDArray values = PointwiseProgram.plainC(x);
+        FloatBuffer in = PointwiseProgram.floats(values);
         long length = x.length();
         int tasks = (int) ((length + PointwiseProgram.TASK - 1) / PointwiseProgram.TASK);
         float[] mins = new float[tasks];
@@ -189,6 +199,7 @@ public final class RowKernels {
             maxs[t] = max;
             return 0.0;
         });
+        Reference.reachabilityFence(values);
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t < tasks; t++) {
