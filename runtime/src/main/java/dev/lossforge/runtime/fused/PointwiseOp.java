@@ -276,6 +276,19 @@ public enum PointwiseOp {
         return arity;
     }
 
+    /** Ops that compute exp, log or pow per element: ~10 plain SIMD ops' time each (see {@link #cost}). */
+    private static final java.util.Set<PointwiseOp> TRANSCENDENTAL = java.util.EnumSet.of(POW, EXP, LOG, LOG1P, EXPM1,
+            SIGMOID, LOG_SIGMOID, SOFTPLUS, BINARY_CROSS_ENTROPY, BCE_GRAD_TARGET);
+
+    /**
+     * The op's time per element in units of a plain SIMD op over a block in L1 (add, compare, where): a rough
+     * weight, enough to tell a memory-bound program from a compute-bound one ({@code PointwiseProgram} runs the
+     * first on one thread when it is small).
+     */
+    int cost() {
+        return TRANSCENDENTAL.contains(this) ? 10 : 1;
+    }
+
     /**
      * Computes {@code out[0..n)} from the arguments' first n elements ({@code b}, {@code c} unused below the
      * arity); {@code tmp} is a scratch block; {@code out} is never an argument.

@@ -32,6 +32,14 @@ final class Workers {
 
     /** Runs tasks 0..count-1 and returns the sum of their results, added in task order. */
     static double run(int count, Task body) {
+        return run(count, true, body);
+    }
+
+    /**
+     * As {@link #run(int, Task)}, on the caller alone unless {@code parallel}: handing tasks to another thread
+     * costs its wake-up, tens of microseconds, more than a small memory-bound pass gains from a second core.
+     */
+    static double run(int count, boolean parallel, Task body) {
         double[] sums = new double[count];
         AtomicInteger nextTask = new AtomicInteger();
         Runnable worker = () -> {
@@ -39,7 +47,7 @@ final class Workers {
                 sums[t] = body.run(t);
             }
         };
-        int helpers = POOL == null ? 0 : Math.min(THREADS - 1, count - 1);
+        int helpers = POOL == null || !parallel ? 0 : Math.min(THREADS - 1, count - 1);
         Future<?>[] started = new Future<?>[Math.max(0, helpers)];
         for (int i = 0; i < started.length; i++) {
             started[i] = POOL.submit(worker);
