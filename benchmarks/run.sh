@@ -7,7 +7,8 @@
 #
 # Knobs (environment): SKIP_BUILD=1; STEPS="jmh alloc pytorch processor report" (a subset reruns only those and
 # regenerates the doc from the results already in benchmarks/results/); JMH_SMALL / JMH_LARGE (JMH options for
-# [32,10]+[256,1000] and for [4096,1000]); JMH_EXTRA (e.g. "-p loss=MSELoss"); JMH_PATTERN (the first run's benchmarks,
+# [32,10]+[256,1000] and for [4096,1000]); LOSSES (e.g. "MSELoss CrossEntropyLoss"; default the seven, one JMH run
+# each); JMH_EXTRA (more JMH options); JMH_PATTERN (the first run's benchmarks,
 # e.g. 'LossBenchmark.(a1|a2|c1|c2|d1)' for the targets' cases only); OMP_WAIT_POLICY (default PASSIVE,
 # see docs/performance.md); VECTOR=0 skips the Vector API run. Takes ~20-25 min on a 2-core machine.
 set -euo pipefail
@@ -32,15 +33,28 @@ fi
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 if has jmh; then
+  # one loss at a time, so that its adapter and its references run minutes apart at most: this VM's speed drifts
+  # by 10-30% over a run, which would bias a ratio of two cases measured far apart
+  LOSSES=${LOSSES:-"MSELoss CrossEntropyLoss NLLLoss BCEWithLogitsLoss BCELoss SmoothL1Loss KLDivLoss"}
   jmh_run() {  # $1: results dir, $2: benchmark regexp, then extra JMH options
     local dir=$1 pattern=$2; shift 2
-    # two runs: [4096,1000] calls can take seconds, so fewer, longer iterations there
-    java -jar "$JAR" -p size=32x10,256x1000 $JMH_SMALL $JMH_EXTRA "$@" -prof gc -prof dev.lossforge.bench.CpuTimeProfiler \
-      -rf json -rff "$dir/jmh-small.json" "$pattern" > "$dir/jmh-small.log" 2>&1 \
-      || { tail -50 "$dir/jmh-small.log"; exit 1; }
-    java -jar "$JAR" -p size=4096x1000 $JMH_LARGE $JMH_EXTRA "$@" -prof gc -prof dev.lossforge.bench.CpuTimeProfiler \
-      -rf json -rff "$dir/jmh-large.json" "$pattern" > "$dir/jmh-large.log" 2>&1 \
-      || { tail -50 "$dir/jmh-large.log"; exit 1; }
+    local part
+    rm -f "$dir"/jmh-small-*.json "$dir"/jmh-large-*.json "$dir"/jmh-*.log
+    for loss in $LOSSES; do
+      # two runs: [4096,1000] calls can take seconds, so fewer, longer iterations there
+      for part in small large; do
+        local sizes=32x10,256x1000 options=$JMH_SMALL
+        [[ $part == large ]] && { sizes=4096x1000; options=$JMH_LARGE; }
+        java -jar "$JAR" -p loss="$loss" -p size=$sizes $options $JMH_EXTRA "$@" -prof gc \
+          -prof dev.lossforge.bench.CpuTimeProfiler -rf json -rff "$dir/jmh-$part-$loss.json" "$pattern" \
+          >> "$dir/jmh-$part.log" 2>&1 || { tail -50 "$dir/jmh-$part.log"; exit 1; }
+      done
+    done
+    for part in small large; do
+      python3 -c 'import json, sys; json.dump([r for f in sys.argv[2:] for r in json.load(open(f))], open(sys.argv[1], "w"), indent=1)' \
+        "$dir/jmh-$part.json" "$dir"/jmh-$part-*.json
+      rm -f "$dir"/jmh-$part-*.json
+    done
     grep -E '^# (Run complete|Benchmark:)|ERROR|Exception' "$dir"/jmh-*.log | tail -5 || true
   }
   jmh_run "$RESULTS" "${JMH_PATTERN:-LossBenchmark}"
