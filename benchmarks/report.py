@@ -169,6 +169,7 @@ def main():
     w("/usr/bin/python3 benchmarks/pytorch_bench.py")
     w("bash benchmarks/profile.sh CrossEntropyLoss 4096x1000 a1_adapterInWorkspace   # async-profiler: hottest frames")
     w("java -cp benchmarks/target/benchmarks.jar dev.lossforge.bench.OpCensus 32x10     # ND4J ops per call")
+    w("java -jar benchmarks/target/benchmarks.jar MemoryFloorBenchmark -f 1 -wi 3 -i 5    # the memory traffic a step cannot avoid")
     w("```")
     w("")
     w("## What is measured")
