@@ -33,6 +33,34 @@ class GeneratedSourceTest {
     }
 
     @Test
+    void aValueOnlyTheLossReadsIsComputedOnlyWhenTheLossIsWanted() throws java.io.IOException {
+        // NLLLoss's gather: the gradient of -gather(x) w is -w g scattered back, which reads no gathered value, so a
+        // call for the gradient alone (DL4J's computeGradient) must not gather. exp(gather(x)) reads it: computed.
+        DslSource src = DslSource.of("""
+                @Loss(name = "GatherOnlyForTheLoss", pred = "N,C", target = "N")
+                static Tensor nll(Tensor input, @Index("C") Tensor target, @Option(defaultValue = "1") @Shape("C") Tensor weight) {
+                    Tensor w = take(weight, target);
+                    return weighted(gather(input, 1, target).neg().mul(w), w);
+                }
+
+                @Loss(name = "GatherForTheGradientToo", pred = "N,C", target = "N")
+                static Tensor expPicked(Tensor input, @Index("C") Tensor target, @Option(defaultValue = "1") @Shape("C") Tensor weight) {
+                    Tensor w = take(weight, target);
+                    return weighted(exp(gather(input, 1, target)).mul(w), w);
+                }
+                """);
+
+        Compilation c = Compile.withLossForge(src);
+
+        assertThat(c).succeededWithoutWarnings();
+        String lossOnly = c.generatedSourceFile("demo.GatherOnlyForTheLoss").orElseThrow().getCharContent(true).toString();
+        com.google.common.truth.Truth.assertWithMessage(lossOnly).that(lossOnly)
+                .containsMatch("if \\(wanted\\.loss\\(\\)\\) \\{\\s*// gather\\(input, 1, target\\)\\s*INDArray \\w+ = IndexKernels\\.gather");
+        String both = c.generatedSourceFile("demo.GatherForTheGradientToo").orElseThrow().getCharContent(true).toString();
+        com.google.common.truth.Truth.assertWithMessage(both).that(both).doesNotContain("wanted.loss()) {");
+    }
+
+    @Test
     void localsAreNamedByRoleAndLossForgeTypesAreImported() throws java.io.IOException {
         // two declarations (a shape binding picks one), unbatched calls, a ?: on an option, meanDividedBy (a
         // condition on the reduction) and the same ops applied to different values: every naming and import case
