@@ -58,7 +58,7 @@ final class BodyPlanner {
      * Nodes a ?: branch needs that are also needed outside the ?: (by later code, or by both branches): they are
      * computed once, before the if, instead of inside a block that would hide them.
      */
-    private Set<Node> hoisted = identitySet();
+    private Set<Node> hoisted = Graph.identitySet();
 
     private BodyPlanner(Declaration declaration) {
         this.declaration = declaration;
@@ -232,7 +232,7 @@ final class BodyPlanner {
 
     /** Plans the nodes needed for {@code roots} (null roots are skipped). */
     private void compute(List<Node> roots) {
-        Set<Node> visited = identitySet();
+        Set<Node> visited = Graph.identitySet();
         for (Node root : roots) {
             if (root != null) {
                 visit(root, visited);
@@ -285,7 +285,7 @@ final class BodyPlanner {
     }
 
     private void choose(Node n) {
-        Set<Node> visitedHere = identitySet();
+        Set<Node> visitedHere = Graph.identitySet();
         for (Node needed : Graph.topologicalOrder(List.of(n.arg(1), n.arg(2)))) {
             if (hoisted.contains(needed) && needed.op() != Op.CHOOSE) {
                 visit(needed, visitedHere);
@@ -352,7 +352,7 @@ final class BodyPlanner {
 
     /** Nodes reachable from roots as visit() walks them; into ?: branches only when asked. */
     private static Set<Node> reach(List<Node> roots, boolean intoBranches) {
-        Set<Node> seen = identitySet();
+        Set<Node> seen = Graph.identitySet();
         ArrayDeque<Node> todo = new ArrayDeque<>(roots);
         while (!todo.isEmpty()) {
             Node n = todo.pop();
@@ -373,9 +373,5 @@ final class BodyPlanner {
             source = source.arg(0);
         }
         return source;
-    }
-
-    private static Set<Node> identitySet() {
-        return Collections.newSetFromMap(new IdentityHashMap<>());
     }
 }

@@ -59,7 +59,7 @@ final class PointwiseProgramWriter {
     /** Program outputs: the gradient of each domain input that is one, then the values "after" ops take. */
     private final List<Node> outputs = new ArrayList<>();
     /** Program outputs that "after" ops read (the others are only returned). */
-    private final Set<Node> readByKernels = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Node> readByKernels = Graph.identitySet();
     /** Checks the general path runs before an op (BCE's probabilities), run before the program too. */
     private final List<Node> preconditions = new ArrayList<>();
     /** For a "before" node inside a ?: branch: the Java condition under which it is needed. */
@@ -210,7 +210,7 @@ final class PointwiseProgramWriter {
 
     /** The forward nodes computed whatever the options: reachable from the loss without entering a ?: branch. */
     private Set<Node> forwardOutsideBranches() {
-        Set<Node> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> seen = Graph.identitySet();
         java.util.ArrayDeque<Node> todo = new java.util.ArrayDeque<>(List.of(model.loss()));
         while (!todo.isEmpty()) {
             Node n = todo.pop();
@@ -392,7 +392,7 @@ final class PointwiseProgramWriter {
         if (model.meanWeights() != null) {
             roots.add(model.meanWeights()); // MEAN's denominator, read with the gradients too
         }
-        Set<Node> readForGradients = identitySet(Graph.topologicalOrder(roots));
+        Set<Node> readForGradients = Graph.reachableFrom(roots);
         List<Node> lossOnly = new ArrayList<>();
         for (Node n : inputs) {
             if (n.op() == Op.INPUT || readForGradients.contains(n)) {
@@ -400,7 +400,7 @@ final class PointwiseProgramWriter {
             }
             List<Node> others = new ArrayList<>(roots);
             inputs.stream().filter(other -> other != n).forEach(others::add);
-            Set<Node> computedByOthers = identitySet(Graph.topologicalOrder(others));
+            Set<Node> computedByOthers = Graph.reachableFrom(others);
             boolean shares = Graph.topologicalOrder(List.of(n)).stream()
                     .anyMatch(a -> a != n && parts.get(a) == Part.BEFORE && computedByOthers.contains(a));
             if (!shares) {
@@ -415,12 +415,6 @@ final class PointwiseProgramWriter {
             CodeBlock branch = guards.get(n);
             guards.put(n, branch == null ? CodeBlock.of("wanted.loss()") : CodeBlock.of("wanted.loss() && ($L)", branch));
         }
-    }
-
-    private static Set<Node> identitySet(List<Node> nodes) {
-        Set<Node> set = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        set.addAll(nodes);
-        return set;
     }
 
     private void walk(Node n, List<Literal> guard, Map<Node, Set<List<Literal>>> reached) {

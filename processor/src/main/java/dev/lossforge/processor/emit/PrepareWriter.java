@@ -19,8 +19,6 @@ import dev.lossforge.processor.shape.ShapeInference.IndexUse;
 import dev.lossforge.processor.shape.SymShape;
 import dev.lossforge.shape.ShapeSpec;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -156,7 +154,7 @@ final class PrepareWriter {
      * that would broadcast the loss beyond them (BCELoss's weight [4,2,3] on an input [2,3]).
      */
     private List<SymShape> broadcastTargets(OptionParam o) {
-        Set<Node> fromOption = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> fromOption = Graph.identitySet();
         Set<SymShape> targets = new LinkedHashSet<>();
         for (Node n : Graph.topologicalOrder(List.of(model.loss()))) {
             SymShape shape = declaration.shapes.get(n);

@@ -3,9 +3,12 @@ package dev.lossforge.processor.ir;
 import com.sun.source.tree.Tree;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds nodes, sharing equal ones (hash-consing), with the few algebraic simplifications that keep derived
@@ -172,10 +175,22 @@ public final class Graph {
         return nodes.computeIfAbsent(n.key(), k -> n);
     }
 
+    /** An empty set of nodes compared by identity (nodes of different graphs can be equal as values). */
+    public static Set<Node> identitySet() {
+        return Collections.newSetFromMap(new IdentityHashMap<>());
+    }
+
+    /** The nodes reachable from {@code roots}, as an identity set. */
+    public static Set<Node> reachableFrom(List<Node> roots) {
+        Set<Node> reachable = identitySet();
+        reachable.addAll(topologicalOrder(roots));
+        return reachable;
+    }
+
     /** Every node reachable from {@code roots}, arguments before their users. */
     public static List<Node> topologicalOrder(List<Node> roots) {
         List<Node> order = new ArrayList<>();
-        Map<Node, Boolean> seen = new java.util.IdentityHashMap<>();
+        Map<Node, Boolean> seen = new IdentityHashMap<>();
         for (Node r : roots) {
             visit(r, seen, order);
         }
