@@ -14,6 +14,7 @@ import java.util.List;
  */
 record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int sumRegister, int[] storeRegisters,
         FloatBuffer[] storeBuffers, int givenRegisters) {
+    private static final PointwiseOp[] OPS = PointwiseOp.values();
 
     /** Runs elements [from, to) and returns the sum of the loss over them (0 when not summed). */
     double run(int from, int to, float[][] regs, float[] tmp) {
@@ -24,7 +25,6 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
                 Arrays.fill(regs[r], 0, used, scalars[r]);
             }
         }
-        PointwiseOp[] ops = PointwiseOp.values();
         double total = 0;
         for (int start = from; start < to; start += BLOCK) {
             int n = Math.min(BLOCK, to - start);
@@ -34,7 +34,7 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
                 }
             }
             for (int[] s : order) {
-                ops[s[0]].apply(regs[s[1]], regs[s[2]], regs[s[3]], regs[s[4]], tmp, n);
+                OPS[s[0]].apply(regs[s[1]], regs[s[2]], regs[s[3]], regs[s[4]], tmp, n);
             }
             if (sumRegister != NO_REGISTER) {
                 total += BlockMath.get().sum(regs[sumRegister], n);
@@ -44,6 +44,21 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
             }
         }
         return total;
+    }
+
+    /**
+     * The work per element, in units of a plain SIMD op over a block: its steps' {@link PointwiseOp#cost}, and one
+     * per array read or written.
+     */
+    long workPerElement() {
+        long work = storeBuffers.length;
+        for (FloatBuffer t : tensors) {
+            work += t == null ? 0 : 1;
+        }
+        for (int[] step : order) {
+            work += OPS[step[0]].cost();
+        }
+        return work;
     }
 
     int registerSlots() {

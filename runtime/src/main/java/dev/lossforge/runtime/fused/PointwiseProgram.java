@@ -247,7 +247,6 @@ public final class PointwiseProgram {
             }
         }
         System.arraycopy(constants, 0, scalars, constantBase(), constants.length);
-        int tasks = (int) ((length + TASK - 1) / TASK);
 
         // MEAN of a weighted loss divides by the weights' sum: a first pass when they are computed
         double denominator = reduction == Reduction.SUM ? 1.0 : denominator(reduction, first);
@@ -260,7 +259,7 @@ public final class PointwiseProgram {
             int[] slot = weightsPlan.allocateSlots(new int[0], w);
             Execution sumWeights = new Execution(weightsPlan.order(), tensors, scalars, slot[w], new int[0], new FloatBuffer[0],
                     stepBase());
-            denominator = Workers.run(tasks, t -> run(sumWeights, t, (int) length));
+            denominator = runAll(sumWeights, length);
         }
         int seedRegister = inputCount + optionCount + scalarCount;
         if (anyGradient) {
@@ -321,8 +320,7 @@ public final class PointwiseProgram {
         }
         Execution execution = new Execution(plan.order(), tensors, scalars, sumRegister == NO_REGISTER ? NO_REGISTER : slot[sumRegister],
                 storeRegisters, storeBuffers.toArray(new FloatBuffer[0]), stepBase());
-        double total = Workers.run(tasks, worthThreads(plan.order(), tensors, storeBuffers.size(), length),
-                t -> run(execution, t, (int) length));
+        double total = runAll(execution, length);
         Reference.reachabilityFence(held);
         INDArray value = null;
         if (wantLoss) {
@@ -332,22 +330,17 @@ public final class PointwiseProgram {
     }
 
     /**
-     * Below this much work (elements times the ops' {@link PointwiseOp#cost} and the arrays read and written), a
-     * pass runs on the caller alone. Measured on 2 cores: MSE and smooth L1 at [256,1000] (~1.5M) are 7-13% faster
-     * on one thread, KLDivLoss's value there (~4.4M, with a log) 30% slower.
+     * Below this much work (elements times {@link Execution#workPerElement}), a pass runs on the caller alone.
+     * Measured on 2 cores: MSE and smooth L1 at [256,1000] (~1.5M) are 7-13% faster on one thread, KLDivLoss's
+     * value there (~4.4M, with a log) 30% slower.
      */
     private static final long PARALLEL_WORK = 3L << 20;
 
-    private static boolean worthThreads(List<int[]> order, FloatBuffer[] tensors, int stores, long length) {
-        PointwiseOp[] ops = PointwiseOp.values();
-        long perElement = stores;
-        for (FloatBuffer t : tensors) {
-            perElement += t == null ? 0 : 1;
-        }
-        for (int[] step : order) {
-            perElement += ops[step[0]].cost();
-        }
-        return length * perElement >= PARALLEL_WORK;
+    /** An execution over [0, length) in fixed tasks, on the caller alone when it is small; the sum in task order. */
+    private static double runAll(Execution execution, long length) {
+        int tasks = (int) ((length + TASK - 1) / TASK);
+        boolean parallel = length * execution.workPerElement() >= PARALLEL_WORK;
+        return Workers.run(tasks, parallel, t -> run(execution, t, (int) length));
     }
 
     /** Task t of an execution over [0, length), on this thread's registers. */
