@@ -180,6 +180,13 @@ def build():
     unary("EXP", "exp", "torch.exp", torch.exp)
     unary("LOG", "log", "torch.log", torch.log)
     unary("LOG1P", "log1p", "torch.log1p", torch.log1p)
+    binary("XLOGY", "xlogy", "torch.xlogy", torch.xlogy)
+    # a zero x against every kind of y (0 log 0 is 0; a NaN y stays NaN), and y positive and normal, where the
+    # portable kernel takes its SIMD loop: x = 0 or -0 with log y < 0 must give 0, not -0
+    case("XLOGY", "zero_x", "xlogy", "torch.xlogy", [T([0.0] * len(SPECIAL)), T(SPECIAL)], torch.xlogy)
+    case("XLOGY", "positive_y", "xlogy", "torch.xlogy",
+         [T([0.0, -0.0, 0.0, 1.0, -1.5, 2.0, NAN, INF, 0.5, 25.0, -0.0, 3.0, -INF, 0.25]),
+          T([0.5, 0.25, 2.0, 0.5, 0.0009765625, 25.0, 0.5, 1.0, 6.103515625e-05, 32768.0, 6.103515625e-05, 7.0, 0.5, 1.0])], torch.xlogy)
     unary("EXPM1", "expm1", "torch.expm1", torch.expm1)
     case("EXPM1", "tiny", "expm1", "torch.expm1", [T([1e-10, -1e-10, 1e-18, -3e-8, 5e-8])], torch.expm1)
     unary("SQRT", "sqrt", "torch.sqrt", torch.sqrt)

@@ -30,6 +30,11 @@ public final class Ops {
 
     public static Tensor log1p(Tensor t) { return Tensor.of(Pointwise.log1p(t.value())); }
 
+    /** {@code x log y}, 0 where x is 0 (unless y is NaN): PyTorch's {@code torch.xlogy}, so {@code xlogy(t, t)} is 0 at t = 0. */
+    public static Tensor xlogy(Tensor x, Tensor y) { return Tensor.of(Pointwise.xlogy(x.value(), y.value())); }
+
+    public static Tensor xlogy(Tensor x, double y) { return Tensor.of(Pointwise.xlogy(x.value(), y)); }
+
     /** {@code exp(t) - 1}, exact near 0. */
     public static Tensor expm1(Tensor t) { return Tensor.of(Pointwise.expm1(t.value())); }
 

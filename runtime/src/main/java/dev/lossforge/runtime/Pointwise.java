@@ -43,6 +43,39 @@ public final class Pointwise {
         return HostArrays.emptyOr(a, () -> inDoublePrecision(a, Math::log1p));
     }
 
+    /**
+     * PyTorch's {@code xlogy}: {@code x log y} elementwise (broadcast), 0 where x is 0 unless y is NaN, so that
+     * {@code 0 log 0} is 0 (KL divergence's {@code t log t}).
+     */
+    public static INDArray xlogy(INDArray x, INDArray y) {
+        INDArray[] xy = Broadcasting.broadcast(Broadcasting.floating(x), Broadcasting.floating(y));
+        if (xy[0].isEmpty()) {
+            return HostArrays.empty(xy[0].shape(), xy[0].dataType());
+        }
+        HostArrays.requireJavaArraySize(xy[0]);
+        long[] shape = xy[0].shape();
+        if (xy[0].dataType() == DataType.FLOAT && xy[1].dataType() == DataType.FLOAT) {
+            float[] a = HostArrays.floats(xy[0]);
+            float[] b = HostArrays.floats(xy[1]);
+            float[] out = new float[a.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Float.isNaN(b[i]) ? Float.NaN : a[i] == 0f ? 0f : a[i] * (float) Math.log(b[i]);
+            }
+            return HostArrays.of(out, shape);
+        }
+        double[] a = HostArrays.doubles(xy[0].castTo(DataType.DOUBLE));
+        double[] b = HostArrays.doubles(xy[1].castTo(DataType.DOUBLE));
+        double[] out = new double[a.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Double.isNaN(b[i]) ? Double.NaN : a[i] == 0 ? 0 : a[i] * Math.log(b[i]);
+        }
+        return HostArrays.fromDoubles(out, shape, xy[0].dataType());
+    }
+
+    public static INDArray xlogy(INDArray x, double y) {
+        return xlogy(x, Nd4j.scalar(Broadcasting.floating(x).dataType(), y));
+    }
+
     /** {@code exp(a) - 1}, exact near 0 where the subtraction would cancel every digit (ND4J's gives 0 for 1e-18). */
     public static INDArray expm1(INDArray a) {
         return HostArrays.emptyOr(a, () -> inDoublePrecision(a, Math::expm1));

@@ -155,11 +155,11 @@ final class TorchLossDefinitions {
         return mean(powered.mul(unsqueeze(take(weight, target), 1)), 1);
     }
 
-    /** {@code target * (log target - input)} (0 where target is 0), or with log-space targets {@code exp(t) (t - input)}. */
+    /** {@code target * (log target - input)} (0 where target is 0, PyTorch's xlogy), or with log-space targets {@code exp(t) (t - input)}. */
     @Loss(name = "KLDivLoss", pred = "*d", target = "*d")
     static Tensor klDiv(Tensor input, Tensor target, @Option(defaultValue = "false") boolean logTarget) {
         return logTarget ? exp(target).mul(target.sub(input))
-                : where(eq(target, 0.0), constant(0.0), target.mul(log(target))).sub(target.mul(input));
+                : xlogy(target, target).sub(target.mul(input));
     }
 
     /**

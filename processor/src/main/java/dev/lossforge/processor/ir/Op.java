@@ -56,6 +56,9 @@ public enum Op {
             .grad("x: g / x")),
     LOG1P(function("log1p(T x)").sameShape().emit("Pointwise.log1p($0)").fused(PointwiseOp.LOG1P)
             .grad("x: g / (x + 1.0)")),
+    /** x log y, 0 where x is 0 (unless y is NaN); as PyTorch's xlogy backward */
+    XLOGY(function("xlogy(T x, X y)").broadcasts(Op::broadcast2).emit("Pointwise.xlogy($0, $1)").fused(PointwiseOp.XLOGY)
+            .grad("x: g * xlogy(ne(x, 0.0), y)", "y: g * x / y")),
     /** exp(x) - 1, exact near 0; as PyTorch's expm1 backward */
     EXPM1(function("expm1(T x)").sameShape().emit("Pointwise.expm1($0)").fused(PointwiseOp.EXPM1)
             .grad("x: g * (out + 1.0)")),

@@ -341,6 +341,13 @@ final class WellTypedGenerator {
             words.add("atan");
             loss = loss.withText(laterFn("atan") + "(" + loss.text() + ")");
         }
+        if (later.nextInt(10) == 0) {
+            // x log(x^2 + 1): both of xlogy's operands get a gradient, and it is smooth everywhere (last, as atan)
+            words.add("xlogy");
+            words.add("square");
+            String x = loss.text();
+            loss = loss.withText(laterFn("xlogy") + "(" + x + ", " + laterFn("square") + "(" + x + ").add(1.0))");
+        }
         String meanDivisor = null;
         String ret = loss.text();
         int wrap = plain ? 100 : rnd.nextInt(100);

@@ -27,6 +27,17 @@ abstract class BlockMath {
 
     abstract void log1p(float[] a, float[] out, int n);
 
+    /**
+     * PyTorch's {@code xlogy}: {@code out[i] = x[i] log(y[i])}, but 0 where x[i] is 0 and y[i] is not NaN (so
+     * {@code 0 log 0} is 0, and {@code x log y} needs no mask, no {@code where} and no second pass); NaN for a NaN y.
+     */
+    abstract void xlogy(float[] x, float[] y, float[] out, int n);
+
+    /** One element of {@link #xlogy}, as PyTorch computes it in float: {@code x * log(y)} with log rounded to float. */
+    static float xlogy(float x, float y) {
+        return Float.isNaN(y) ? Float.NaN : x == 0f ? 0f : x * (float) Math.log(y);
+    }
+
     /** The sum of a[0..n), accumulated in float lanes and returned as a double. */
     abstract double sum(float[] a, int n);
 

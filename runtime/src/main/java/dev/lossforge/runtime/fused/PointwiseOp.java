@@ -62,6 +62,12 @@ public enum PointwiseOp {
             BlockMath.get().log1p(a, out, n);
         }
     },
+    /** a log b, 0 where a is 0 (unless b is NaN): PyTorch's xlogy, one SIMD pass with the log */
+    XLOGY(2) {
+        @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
+            BlockMath.get().xlogy(a, b, out, n);
+        }
+    },
     /** exp(a) - 1 without the cancellation near 0 (a plain loop: Math.expm1 is exact where exp - 1 is not) */
     EXPM1(1) {
         @Override void apply(float[] out, float[] a, float[] b, float[] c, float[] tmp, int n) {
@@ -277,7 +283,7 @@ public enum PointwiseOp {
     }
 
     /** Ops that compute exp, log or pow per element: ~10 plain SIMD ops' time each (see {@link #cost}). */
-    private static final java.util.Set<PointwiseOp> TRANSCENDENTAL = java.util.EnumSet.of(POW, EXP, LOG, LOG1P, EXPM1,
+    private static final java.util.Set<PointwiseOp> TRANSCENDENTAL = java.util.EnumSet.of(POW, EXP, LOG, LOG1P, XLOGY, EXPM1,
             SIGMOID, LOG_SIGMOID, SOFTPLUS, BINARY_CROSS_ENTROPY, BCE_GRAD_TARGET);
 
     /**

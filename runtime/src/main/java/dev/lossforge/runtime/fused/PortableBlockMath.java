@@ -176,7 +176,10 @@ final class PortableBlockMath extends BlockMath {
      * log(m) with log(m) a polynomial in m - 1. Zero, negative, subnormal, infinite and NaN inputs are special.
      */
     private static void logChunk(float[] a, float[] out, int count, Scratch s) {
-        int specials = split(a, a, false, count, s);
+        int specials = split(a, count, s);
+        for (int j = 0; j < specials; j++) {
+            s.specialValue[j] = (float) Math.log(a[s.specialIndex[j]]);
+        }
         // 2 (SIMD): the polynomial
         for (int i = 0; i < count; i++) {
             out[i] = logPolynomial(s.mantissa[i], s.scale[i]);
@@ -185,12 +188,13 @@ final class PortableBlockMath extends BlockMath {
     }
 
     /**
-     * The bit pass of log and log1p: each v[i] = m 2^e with m in [sqrt(1/2), sqrt(2)), into s.mantissa (m) and
-     * s.scale (e + ROUND_MAGIC, which gives e back by one SIMD subtraction: SuperWord does not vectorise an int to
-     * float conversion). A v that is zero, negative, subnormal, infinite or NaN is special: its result, log(a[i]) or
-     * log1p(a[i]) from Math, goes to s.specialValue (the count is returned) and its polynomial result is overwritten.
+     * The bit pass of log, log1p and xlogy: each v[i] = m 2^e with m in [sqrt(1/2), sqrt(2)), into s.mantissa (m)
+     * and s.scale (e + ROUND_MAGIC, which gives e back by one SIMD subtraction: SuperWord does not vectorise an int
+     * to float conversion). A v that is zero, negative, subnormal, infinite or NaN is special: its index goes to
+     * s.specialIndex (the count is returned), for the caller to compute its result with Math before it writes its
+     * output (which may be v), and to put it over the polynomial's.
      */
-    private static int split(float[] v, float[] a, boolean plusOne, int count, Scratch s) {
+    private static int split(float[] v, int count, Scratch s) {
         int[] bits = s.bits;
         int[] exponentBits = s.exponentBits;
         s.bitsOf(v, bits, count);
@@ -208,12 +212,11 @@ final class PortableBlockMath extends BlockMath {
         s.floatsOf(exponentBits, s.scale, count);
         int specials = 0;
         if (outside < 0) {
-            // (scalar, rare) the special inputs' results, before the caller writes out (which may be a)
+            // (scalar, rare) where the special inputs are
             for (int i = 0; i < count; i++) {
                 int b = Float.floatToRawIntBits(v[i]);
                 if (((b - 0x00800000) | (0x7F7FFFFF - b)) < 0) {
-                    s.specialIndex[specials] = i;
-                    s.specialValue[specials++] = (float) (plusOne ? Math.log1p(a[i]) : Math.log(a[i]));
+                    s.specialIndex[specials++] = i;
                 }
             }
         }
@@ -257,7 +260,10 @@ final class PortableBlockMath extends BlockMath {
             onePlus[i] = v;
             correction[i] = (a[i] - (v - 1f)) / v;
         }
-        int specials = split(onePlus, a, true, count, s);
+        int specials = split(onePlus, count, s);
+        for (int j = 0; j < specials; j++) {
+            s.specialValue[j] = (float) Math.log1p(a[s.specialIndex[j]]);
+        }
         // the log and the correction in loops of their own: in one loop body, SuperWord sometimes gives up on it
         // (measured: 6 ns a float instead of 2)
         for (int i = 0; i < count; i++) {
@@ -265,6 +271,34 @@ final class PortableBlockMath extends BlockMath {
         }
         for (int i = 0; i < count; i++) {
             out[i] += correction[i];
+        }
+        putSpecials(out, specials, s);
+    }
+
+    @Override
+    void xlogy(float[] x, float[] y, float[] out, int n) {
+        Scratch s = SCRATCH.get();
+        for (int from = 0; from < n; from += CHUNK) {
+            int count = Math.min(CHUNK, n - from);
+            xlogyChunk(chunk(x, from, count, s.input), chunk(y, from, count, s.input2), from == 0 ? out : s.output,
+                    count, s);
+            copyBack(s.output, out, from, count);
+        }
+    }
+
+    /**
+     * x log y in the log's own SIMD loop. Where y is a positive normal float, log y is finite, so x = 0 gives a
+     * product of 0 or -0, and adding 0 turns -0 into PyTorch's 0 (and changes no other product): no mask is needed.
+     * Any other y is special and takes PyTorch's rule from {@link BlockMath#xlogy(float, float)}.
+     */
+    private static void xlogyChunk(float[] x, float[] y, float[] out, int count, Scratch s) {
+        int specials = split(y, count, s);
+        for (int j = 0; j < specials; j++) {
+            int i = s.specialIndex[j];
+            s.specialValue[j] = xlogy(x[i], y[i]);
+        }
+        for (int i = 0; i < count; i++) {
+            out[i] = x[i] * logPolynomial(s.mantissa[i], s.scale[i]) + 0f;
         }
         putSpecials(out, specials, s);
     }

@@ -41,6 +41,19 @@ final class VectorBlockMath extends BlockMath {
     }
 
     @Override
+    void xlogy(float[] x, float[] y, float[] out, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector xs = FloatVector.fromArray(SPECIES, x, i);
+            FloatVector ys = FloatVector.fromArray(SPECIES, y, i);
+            FloatVector product = xs.mul(ys.lanewise(VectorOperators.LOG));
+            // 0 where x is 0 and y is a number (y == y), whatever log y is
+            product.blend(0f, xs.eq(0f).and(ys.eq(ys))).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = xlogy(x[i], y[i]);
+    }
+
+    @Override
     double sum(float[] a, int n) {
         FloatVector lanes = FloatVector.zero(SPECIES);
         int i = 0;

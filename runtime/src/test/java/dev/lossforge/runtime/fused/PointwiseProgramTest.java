@@ -192,6 +192,8 @@ class PointwiseProgramTest {
         check(EXP, Pointwise.exp(ax), a);
         check(LOG, Pointwise.log(ax), a);
         check(LOG1P, Pointwise.log1p(ax), a);
+        check(XLOGY, Pointwise.xlogy(ax, bx), a, b);
+        check(XLOGY, Pointwise.xlogy(px, px), probabilities, probabilities);
         check(EXPM1, Pointwise.expm1(ax), a);
         check(SQRT, Pointwise.sqrt(ax), a);
         check(SQUARE, Pointwise.square(ax), a);

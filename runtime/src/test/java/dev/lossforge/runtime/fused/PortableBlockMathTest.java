@@ -80,6 +80,40 @@ class PortableBlockMathTest {
         });
     }
 
+    @Test
+    void xlogyIsXTimesTheLogWithinAnUlpAndZeroForAZeroX() {
+        // y sweeps the floats; x takes 0, -0, 1, -2.5, NaN and infinity in turn, so every kind of y meets a zero x
+        float[] xs = {0f, -0f, 1f, -2.5f, Float.NaN, Float.POSITIVE_INFINITY, 3e-3f};
+        float[] x = new float[CHUNK];
+        float[] y = new float[CHUNK];
+        float[] out = new float[CHUNK];
+        long checked = 0;
+        int filled = 0;
+        for (long bits = 0; bits <= 0xFFFFFFFFL; bits += STRIDE) {
+            x[filled] = xs[(int) (bits / STRIDE % xs.length)];
+            y[filled++] = Float.intBitsToFloat((int) bits);
+            if (filled == CHUNK || bits + STRIDE > 0xFFFFFFFFL) {
+                math.xlogy(x, y, out, filled);
+                for (int i = 0; i < filled; i++) {
+                    float want = BlockMath.xlogy(x[i], y[i]);
+                    if (x[i] == 0f && !Float.isNaN(y[i])) {
+                        assertEquals(0, Float.compare(0f, out[i]), "xlogy(" + x[i] + ", " + y[i] + ") is +0");
+                    } else if (Float.compare(want, out[i]) != 0) {
+                        // x times a log within an ulp, rounded: within two ulps of x times the rounded log; NaN,
+                        // infinities and zeros exactly
+                        boolean exactKind = Float.isNaN(want) || Float.isInfinite(want) || want == 0f;
+                        if (exactKind || Math.abs(want - out[i]) > 2 * Math.ulp(want)) {
+                            fail("xlogy(" + x[i] + ", " + y[i] + "): expected " + want + ", got " + out[i]);
+                        }
+                    }
+                }
+                checked += filled;
+                filled = 0;
+            }
+        }
+        assertEquals(0xFFFFFFFFL / STRIDE + 1, checked);
+    }
+
     private interface BlockFunction {
         void apply(float[] in, float[] out, int n);
     }
