@@ -297,8 +297,13 @@ final class PortableBlockMath extends BlockMath {
             int i = s.specialIndex[j];
             s.specialValue[j] = xlogy(x[i], y[i]);
         }
+        // the log and the product in loops of their own, as in log1p: with both in one body, SuperWord gave up on
+        // the loop in one JVM in six (a KLDivLoss step at [4096,1000] took 18 ms instead of 9)
         for (int i = 0; i < count; i++) {
-            out[i] = x[i] * logPolynomial(s.mantissa[i], s.scale[i]) + 0f;
+            out[i] = logPolynomial(s.mantissa[i], s.scale[i]);
+        }
+        for (int i = 0; i < count; i++) {
+            out[i] = x[i] * out[i] + 0f;
         }
         putSpecials(out, specials, s);
     }
