@@ -16,14 +16,22 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
         FloatBuffer[] storeBuffers, int givenRegisters) {
     private static final PointwiseOp[] OPS = PointwiseOp.values();
 
-    /** Runs elements [from, to) and returns the sum of the loss over them (0 when not summed). */
-    double run(int from, int to, float[][] regs, float[] tmp) {
+    /**
+     * Runs elements [from, to) and returns the sum of the loss over them (0 when not summed). {@code tmp} is the
+     * ops' scratch block; {@code lanes} holds the sum's partial sums: a whole block is added into them lane by
+     * lane, a loop HotSpot vectorises (a float sum is a chain it does not), and they are added up once at the end.
+     */
+    double run(int from, int to, float[][] regs, float[] tmp, float[] lanes) {
         int used = Math.min(BLOCK, to - from);
         // a number's register is the number in every lane; the steps' slots are written before they are read
         for (int r = 0; r < givenRegisters; r++) {
             if (tensors[r] == null) {
                 Arrays.fill(regs[r], 0, used, scalars[r]);
             }
+        }
+        boolean summing = sumRegister != NO_REGISTER;
+        if (summing) {
+            Arrays.fill(lanes, 0f);
         }
         double total = 0;
         for (int start = from; start < to; start += BLOCK) {
@@ -36,14 +44,24 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
             for (int[] s : order) {
                 OPS[s[0]].apply(regs[s[1]], regs[s[2]], regs[s[3]], regs[s[4]], tmp, n);
             }
-            if (sumRegister != NO_REGISTER) {
-                total += BlockMath.get().sum(regs[sumRegister], n);
+            if (summing) {
+                if (n == BLOCK) {
+                    addInto(lanes, regs[sumRegister]);
+                } else {
+                    total += BlockMath.get().sum(regs[sumRegister], n);
+                }
             }
             for (int k = 0; k < storeRegisters.length; k++) {
                 storeBuffers[k].put(start, regs[storeRegisters[k]], 0, n);
             }
         }
-        return total;
+        return summing ? total + BlockMath.get().sum(lanes, BLOCK) : total;
+    }
+
+    private static void addInto(float[] lanes, float[] block) {
+        for (int i = 0; i < BLOCK; i++) {
+            lanes[i] += block[i];
+        }
     }
 
     /**

@@ -345,9 +345,10 @@ public final class PointwiseProgram {
 
     /** Task t of an execution over [0, length), on this thread's registers. */
     private static double run(Execution execution, int t, int length) {
-        float[][] regs = Workers.blocks(execution.registerSlots() + 1, BLOCK);
+        float[][] regs = Workers.blocks(execution.registerSlots() + 2, BLOCK);
         int from = t * TASK;
-        return execution.run(from, (int) Math.min(length, (long) from + TASK), regs, regs[regs.length - 1]);
+        return execution.run(from, (int) Math.min(length, (long) from + TASK), regs, regs[regs.length - 1],
+                regs[regs.length - 2]);
     }
 
     private static double denominator(Reduction reduction, INDArray first) {

@@ -74,6 +74,19 @@ class PointwiseProgramTest {
     }
 
     @Test
+    void aNaNOrAnInfinityInALongSumReachesTheLoss() {
+        // in whole blocks (summed lane by lane), in a task's last partial block, and in a later task
+        for (int at : new int[] {5, 1024 * 3 + 17, 70_000, 200_999}) {
+            INDArray x = random(9, 201_000);
+            INDArray t = random(10, 201_000);
+            x.putScalar(at, Float.NaN);
+            assertTrue(Double.isNaN(MSE.forward(Reduction.SUM, x, t).getDouble(0)), "NaN at " + at);
+            x.putScalar(at, Float.POSITIVE_INFINITY);
+            assertEquals(Double.POSITIVE_INFINITY, MSE.forward(Reduction.MEAN, x, t).getDouble(0), "infinity at " + at);
+        }
+    }
+
+    @Test
     void seedOfReductionNoneIsTheGradOutputTensor() {
         INDArray x = random(3, 4, 6);
         INDArray t = random(4, 4, 6);
