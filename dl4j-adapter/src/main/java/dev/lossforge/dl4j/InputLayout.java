@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -43,6 +44,15 @@ final class InputLayout {
     private final int[] labels;
     /** Per input: declared of rank 1 (such as {@code "N"}), so that a column {@code [rows, 1]} is given as {@code [rows]}. */
     private final boolean[] rank1;
+    /**
+     * The last column of labels seen and its {@code [rows]} view: DL4J hands the same labels array to
+     * computeGradient and then computeScore, and each new INDArray costs ND4J a registration (~4 us; NLLLoss's whole
+     * step at [32,10] is ~100 us). Only a view is kept, so a label written in place between the calls is seen.
+     */
+    private final AtomicReference<ColumnView> lastColumnView = new AtomicReference<>();
+
+    private record ColumnView(INDArray column, INDArray view) {
+    }
 
     private InputLayout(String lossName, List<LossSignature.Input> inputs, int[] network, int[] labels) {
         this.lossName = lossName;
@@ -211,7 +221,15 @@ final class InputLayout {
         boolean index = inputs.get(position).index();
         boolean column = label.rank() == 2 && label.size(1) == 1;
         if (column && (index || rank1[position])) {
-            return label.reshape(rows); // a view, or a copy when the layout needs one: the loss never writes it
+            ColumnView last = lastColumnView.get();
+            if (last != null && last.column() == label) {
+                return last.view();
+            }
+            INDArray vector = label.reshape(rows); // a view, or a copy when the layout needs one: the loss never writes it
+            if (vector.data().address() == label.data().address()) { // a view (a copy lives elsewhere)
+                lastColumnView.set(new ColumnView(label, vector));
+            }
+            return vector;
         }
         boolean networkColumn = firstNetworkInput.rank() == 2 && firstNetworkInput.size(1) == 1;
         if (label.rank() == 1 && networkColumn && !index && !rank1[position]) {

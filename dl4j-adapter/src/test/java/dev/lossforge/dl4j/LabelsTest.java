@@ -49,6 +49,27 @@ class LabelsTest {
     }
 
     @Test
+    void labelsWrittenInPlaceBetweenCallsAreSeen() {
+        // the adapter reuses its [N] view of the last [N, 1] labels it was given: a caller that refills the same
+        // array (a plain column, or a column cut from a wider array) must still get the loss of the new labels
+        Dl4jLoss ce = crossEntropy();
+        double first = -Math.log(Math.exp(0.8) / (Math.exp(0.3) + Math.exp(-1.2) + Math.exp(0.8)));
+        double second = -Math.log(Math.exp(2.1) / (Math.exp(2.1) + Math.exp(0.4) + Math.exp(-0.6)));
+        double firstOther = -Math.log(Math.exp(0.3) / (Math.exp(0.3) + Math.exp(-1.2) + Math.exp(0.8)));
+        INDArray wide = Nd4j.createFromArray(new double[][] {{9, 2}, {9, 0}});
+        INDArray cut = wide.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2));
+        for (INDArray labels : new INDArray[] {Nd4j.createFromArray(new double[][] {{2}, {0}}), cut}) {
+            assertEquals(first + second, ce.computeScore(labels, LOGITS, IDENTITY, null, false), 1e-12);
+            INDArray gradient = ce.computeGradient(labels, LOGITS, IDENTITY, null).dup();
+            labels.putScalar(0, 0, 0.0);
+            assertEquals(firstOther + second, ce.computeScore(labels, LOGITS, IDENTITY, null, false), 1e-12);
+            INDArray after = ce.computeGradient(labels, LOGITS, IDENTITY, null);
+            assertTrue(after.getDouble(0, 0) < 0 && gradient.getDouble(0, 0) > 0, "the gradient follows the new label");
+            labels.putScalar(0, 0, 2.0);
+        }
+    }
+
+    @Test
     void ignoreIndexIsAccepted() {
         INDArray labels = Nd4j.createFromArray(new double[][] {{-1}, {0}});
         double second = -Math.log(Math.exp(2.1) / (Math.exp(2.1) + Math.exp(0.4) + Math.exp(-0.6)));

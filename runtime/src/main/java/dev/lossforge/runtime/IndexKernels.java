@@ -157,15 +157,22 @@ public final class IndexKernels {
 
     /** {@code weights[index]} elementwise, 0 where the index equals {@code ignoreIndex}; a scalar weight fills. */
     public static INDArray take(INDArray weights, INDArray index, long ignoreIndex) {
-        if (weights.rank() == 0) {
-            // one weight for every class: w, or 0 where the index is ignored (in Java: no native op for N values)
+        if (weights.rank() == 0 || weights.length() > 0 && Options.isFilled(weights)) {
+            // one weight for every class (a number, or an unset weight option): w, or 0 where the index is ignored
+            if (weights.rank() > 0) {
+                indexValues(index, weights.length(), ignoreIndex); // validates them, as for any weights
+            }
             double w = weights.getDouble(0);
             double[] raw = HostArrays.doubles(index);
+            boolean anyIgnored = false;
             double[] out = new double[raw.length];
             for (int m = 0; m < raw.length; m++) {
+                anyIgnored |= raw[m] == ignoreIndex;
                 out[m] = raw[m] == ignoreIndex ? 0.0 : w;
             }
-            return HostArrays.fromDoubles(out, index.shape(), weights.dataType());
+            // none ignored: the shared filled array, no new ND4J array (each costs ~4 us at [32,10]: NLLLoss's step)
+            return anyIgnored || raw.length == 0 ? HostArrays.fromDoubles(out, index.shape(), weights.dataType())
+                    : Options.filled(index.shape(), w, weights.dataType());
         }
         long classes = weights.length();
         long[] idx = indexValues(index, classes, ignoreIndex);

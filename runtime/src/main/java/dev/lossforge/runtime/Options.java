@@ -164,6 +164,11 @@ public final class Options {
         return filled(new long[0], value, dtype);
     }
 
+    /** Whether {@code a} is one of the shared arrays of {@link #filled(long[], double, DataType)}: every element the same. */
+    static boolean isFilled(INDArray a) {
+        return SHARED.contains(a);
+    }
+
     /** A copy when {@code a} is one of the shared option values (a loss that returns an unset option as it is). */
     static INDArray unshared(INDArray a) {
         return a != null && SHARED.contains(a) ? a.dup() : a;
