@@ -162,9 +162,9 @@ def main():
     w("")
     w("```")
     w("mvn -q -pl benchmarks -am package -DskipTests")
-    w("OMP_WAIT_POLICY=PASSIVE java -jar benchmarks/target/benchmarks.jar -f 1 -wi 3 -i 5 -prof gc \\")
+    w("OMP_WAIT_POLICY=PASSIVE java -jar benchmarks/target/benchmarks.jar -f 1 -wi 5 -i 4 -w 500ms -r 700ms -prof gc \\")
     w("    -p loss=CrossEntropyLoss -p size=4096x1000 'LossBenchmark.(a1|c1)'            # a JVM with no flags")
-    w("OMP_WAIT_POLICY=PASSIVE java -jar benchmarks/target/benchmarks.jar -f 1 -wi 3 -i 5 \\")
+    w("OMP_WAIT_POLICY=PASSIVE java -jar benchmarks/target/benchmarks.jar -f 1 -wi 5 -i 4 -w 500ms -r 700ms \\")
     w("    -jvmArgsAppend --add-modules=jdk.incubator.vector -p loss=CrossEntropyLoss 'LossBenchmark.a1'   # with the Vector API")
     w("/usr/bin/python3 benchmarks/pytorch_bench.py")
     w("bash benchmarks/profile.sh CrossEntropyLoss 4096x1000 a1_adapterInWorkspace   # async-profiler: hottest frames")
@@ -175,8 +175,9 @@ def main():
     w("## What is measured")
     w("")
     w("Every loss at `[32,10]`, `[256,1000]`, `[4096,1000]`, float32, with JMH (`LossBenchmark`, SampleTime: the"
-      " **median** per-call time; one fork per case; `-wi 3 -i 5` of 200/400 ms for the two smaller sizes, `-wi 2 -i 4` of"
-      " 300/500 ms for `[4096,1000]`, where one call can take half a second; `-prof gc` and `CpuTimeProfiler`):")
+      " **median** per-call time; one fork per case; `-wi 6 -i 5` of 300/500 ms for the two smaller sizes, `-wi 5 -i 4` of"
+      " 500/700 ms for `[4096,1000]`, where one call can take half a second (warm-up long enough for C2 to finish the"
+      " fused loops: steady state is what a training run sees); `-prof gc` and `CpuTimeProfiler`):")
     w("")
     w("* **adapter** – `Dl4jLosses.of(loss)` called as DL4J's output layer calls it during `fit`: `computeGradient(labels,"
       " preOutput, activation, null)` then `computeScore(..., average=false)`, inside DL4J's layer workspace"

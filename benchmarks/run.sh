@@ -10,7 +10,7 @@
 # [32,10]+[256,1000] and for [4096,1000]); LOSSES (e.g. "MSELoss CrossEntropyLoss"; default the seven, one JMH run
 # each); JMH_EXTRA (more JMH options); JMH_PATTERN (the first run's benchmarks,
 # e.g. 'LossBenchmark.(a1|a2|c1|c2|d1)' for the targets' cases only); OMP_WAIT_POLICY (default PASSIVE,
-# see docs/performance.md); VECTOR=0 skips the Vector API run. Takes ~20-25 min on a 2-core machine.
+# see docs/performance.md); VECTOR=0 skips the Vector API run. Takes ~20-25 min on a 2-core machine (the targets' cases alone, ~18).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 START=$(date +%s)
@@ -18,8 +18,10 @@ RESULTS=benchmarks/results
 JAR=benchmarks/target/benchmarks.jar
 PY=/usr/bin/python3          # Debian's python3 has python3-torch; the default python3 may not
 STEPS=${STEPS:-"jmh alloc pytorch processor report"}
-JMH_SMALL=${JMH_SMALL:-"-f 1 -wi 3 -i 5 -w 200ms -r 400ms"}
-JMH_LARGE=${JMH_LARGE:-"-f 1 -wi 2 -i 4 -w 300ms -r 500ms"}
+# warm-up long enough for C2 to finish the fused loops: with 3 x 200 ms (2 x 300 ms at [4096,1000]) the measured
+# iterations were still falling (smooth L1 [4096,1000]: 7.1, 6.7, 7.5, 6.0 ms; 4.0 ms in steady state)
+JMH_SMALL=${JMH_SMALL:-"-f 1 -wi 6 -i 5 -w 300ms -r 500ms"}
+JMH_LARGE=${JMH_LARGE:-"-f 1 -wi 5 -i 4 -w 500ms -r 700ms"}
 JMH_EXTRA=${JMH_EXTRA:-""}
 # libgomp (ND4J) and PyTorch's OpenMP spin at the end of each parallel region; on a shared 2-core machine that
 # turns milliseconds into seconds. Passive waiting for both.
