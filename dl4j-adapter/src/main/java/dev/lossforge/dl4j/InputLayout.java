@@ -226,7 +226,7 @@ final class InputLayout {
                 return last.view();
             }
             INDArray vector = label.reshape(rows); // a view, or a copy when the layout needs one: the loss never writes it
-            if (vector.data().address() == label.data().address()) { // a view (a copy lives elsewhere)
+            if (!label.isEmpty() && vector.data().address() == label.data().address()) { // a view (a copy lives elsewhere)
                 lastColumnView.set(new ColumnView(label, vector));
             }
             return vector;

@@ -330,11 +330,13 @@ public final class PointwiseProgram {
     }
 
     /**
-     * Below this much work (elements times {@link Execution#workPerElement}), a pass runs on the caller alone.
-     * Measured on 2 cores: MSE and smooth L1 at [256,1000] (~1.5M) are 7-13% faster on one thread, KLDivLoss's
-     * value there (~4.4M, with a log) 30% slower.
+     * Below this much work (elements times {@link Execution#workPerElement}), a pass runs on the caller alone: a
+     * second thread's wake-up costs more than it saves. Measured on 2 cores in steady state (the parallel path
+     * warms up more slowly: a short JMH warm-up once made one thread look faster): at [256,1000], smooth L1's step
+     * (~1M units a pass) took 181-242 us on two threads against 271-287 on one, KLDivLoss's 418-443 against
+     * 505-743.
      */
-    private static final long PARALLEL_WORK = 3L << 20;
+    private static final long PARALLEL_WORK = 1L << 19;
 
     /** An execution over [0, length) in fixed tasks, on the caller alone when it is small; the sum in task order. */
     private static double runAll(Execution execution, long length) {
