@@ -70,6 +70,19 @@ class LabelsTest {
     }
 
     @Test
+    void anEmptyMinibatchOfClassIndicesGivesNaNAndAnEmptyGradient() {
+        // PyTorch: cross_entropy of a [0, 3] input with reduction 'mean' is nan (a mean of nothing), its gradient
+        // [0, 3]; the adapter's N * L is 0 * nan = nan (twice: the label view is not reused for empty labels)
+        Dl4jLoss ce = crossEntropy();
+        INDArray logits = Nd4j.create(DataType.DOUBLE, 0, 3);
+        INDArray labels = Nd4j.create(DataType.DOUBLE, 0, 1);
+        for (int call = 0; call < 2; call++) {
+            assertTrue(Double.isNaN(ce.computeScore(labels, logits, IDENTITY, null, false)));
+            assertArrayEquals(new long[] {0, 3}, ce.computeGradient(labels, logits, IDENTITY, null).shape());
+        }
+    }
+
+    @Test
     void ignoreIndexIsAccepted() {
         INDArray labels = Nd4j.createFromArray(new double[][] {{-1}, {0}});
         double second = -Math.log(Math.exp(2.1) / (Math.exp(2.1) + Math.exp(0.4) + Math.exp(-0.6)));
