@@ -59,7 +59,7 @@ public final class Pointwise {
             float[] b = HostArrays.floats(xy[1]);
             float[] out = new float[a.length];
             for (int i = 0; i < out.length; i++) {
-                out[i] = Float.isNaN(b[i]) ? Float.NaN : a[i] == 0f ? 0f : a[i] * (float) Math.log(b[i]);
+                out[i] = xlogy(a[i], b[i]);
             }
             return HostArrays.of(out, shape);
         }
@@ -70,6 +70,11 @@ public final class Pointwise {
             out[i] = Double.isNaN(b[i]) ? Double.NaN : a[i] == 0 ? 0 : a[i] * Math.log(b[i]);
         }
         return HostArrays.fromDoubles(out, shape, xy[0].dataType());
+    }
+
+    /** One float element of xlogy, as PyTorch computes it: {@code x * log(y)} with the log rounded to float. */
+    public static float xlogy(float x, float y) {
+        return Float.isNaN(y) ? Float.NaN : x == 0f ? 0f : x * (float) Math.log(y);
     }
 
     public static INDArray xlogy(INDArray x, double y) {

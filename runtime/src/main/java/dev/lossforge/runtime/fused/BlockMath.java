@@ -33,11 +33,6 @@ abstract class BlockMath {
      */
     abstract void xlogy(float[] x, float[] y, float[] out, int n);
 
-    /** One element of {@link #xlogy}, as PyTorch computes it in float: {@code x * log(y)} with log rounded to float. */
-    static float xlogy(float x, float y) {
-        return Float.isNaN(y) ? Float.NaN : x == 0f ? 0f : x * (float) Math.log(y);
-    }
-
     /** The sum of a[0..n), accumulated in float lanes and returned as a double. */
     abstract double sum(float[] a, int n);
 

@@ -1,5 +1,6 @@
 package dev.lossforge.runtime.fused;
 
+import dev.lossforge.runtime.Pointwise;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -289,13 +290,13 @@ final class PortableBlockMath extends BlockMath {
     /**
      * x log y in the log's own SIMD loop. Where y is a positive normal float, log y is finite, so x = 0 gives a
      * product of 0 or -0, and adding 0 turns -0 into PyTorch's 0 (and changes no other product): no mask is needed.
-     * Any other y is special and takes PyTorch's rule from {@link BlockMath#xlogy(float, float)}.
+     * Any other y is special and takes PyTorch's rule from {@link Pointwise#xlogy(float, float)}.
      */
     private static void xlogyChunk(float[] x, float[] y, float[] out, int count, Scratch s) {
         int specials = split(y, count, s);
         for (int j = 0; j < specials; j++) {
             int i = s.specialIndex[j];
-            s.specialValue[j] = xlogy(x[i], y[i]);
+            s.specialValue[j] = Pointwise.xlogy(x[i], y[i]);
         }
         // the log and the product in loops of their own, as in log1p: with both in one body, SuperWord gave up on
         // the loop in one JVM in six (a KLDivLoss step at [4096,1000] took 18 ms instead of 9)

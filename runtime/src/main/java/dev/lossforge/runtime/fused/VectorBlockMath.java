@@ -1,5 +1,6 @@
 package dev.lossforge.runtime.fused;
 
+import dev.lossforge.runtime.Pointwise;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -50,7 +51,7 @@ final class VectorBlockMath extends BlockMath {
             // 0 where x is 0 and y is a number (y == y), whatever log y is
             product.blend(0f, xs.eq(0f).and(ys.eq(ys))).intoArray(out, i);
         }
-        for (; i < n; i++) out[i] = xlogy(x[i], y[i]);
+        for (; i < n; i++) out[i] = Pointwise.xlogy(x[i], y[i]);
     }
 
     @Override
