@@ -1,6 +1,5 @@
 package dev.lossforge.runtime.fused;
 
-import static dev.lossforge.runtime.fused.PointwiseProgram.BLOCK;
 import static dev.lossforge.runtime.fused.PointwiseProgram.NO_REGISTER;
 
 import java.nio.FloatBuffer;
@@ -17,12 +16,13 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
     private static final PointwiseOp[] OPS = PointwiseOp.values();
 
     /**
-     * Runs elements [from, to) and returns the sum of the loss over them (0 when not summed). {@code tmp} is the
-     * ops' scratch block; {@code lanes} holds the sum's partial sums: a whole block is added into them lane by
-     * lane, a loop HotSpot vectorises (a float sum is a chain it does not), and they are added up once at the end.
+     * Runs elements [from, to) in blocks of {@code block} (at most {@link PointwiseProgram#BLOCK}) floats and
+     * returns the sum of the loss over them (0 when not summed). {@code tmp} is the ops' scratch block;
+     * {@code lanes} holds the sum's partial sums: a whole block is added into them lane by lane, a loop HotSpot
+     * vectorises (a float sum is a chain it does not), and they are added up once at the end.
      */
-    double run(int from, int to, float[][] regs, float[] tmp, float[] lanes) {
-        int used = Math.min(BLOCK, to - from);
+    double run(int from, int to, int block, float[][] regs, float[] tmp, float[] lanes) {
+        int used = Math.min(block, to - from);
         // a number's register is the number in every lane; the steps' slots are written before they are read
         for (int r = 0; r < givenRegisters; r++) {
             if (tensors[r] == null) {
@@ -31,11 +31,11 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
         }
         boolean summing = sumRegister != NO_REGISTER;
         if (summing) {
-            Arrays.fill(lanes, 0f);
+            Arrays.fill(lanes, 0, block, 0f);
         }
         double total = 0;
-        for (int start = from; start < to; start += BLOCK) {
-            int n = Math.min(BLOCK, to - start);
+        for (int start = from; start < to; start += block) {
+            int n = Math.min(block, to - start);
             for (int r = 0; r < tensors.length; r++) {
                 if (tensors[r] != null) {
                     tensors[r].get(start, regs[r], 0, n);
@@ -45,8 +45,8 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
                 OPS[s[0]].apply(regs[s[1]], regs[s[2]], regs[s[3]], regs[s[4]], tmp, n);
             }
             if (summing) {
-                if (n == BLOCK) {
-                    addInto(lanes, regs[sumRegister]);
+                if (n == block) {
+                    addInto(lanes, regs[sumRegister], block);
                 } else {
                     total += BlockMath.get().sum(regs[sumRegister], n);
                 }
@@ -55,12 +55,12 @@ record Execution(List<int[]> order, FloatBuffer[] tensors, float[] scalars, int 
                 storeBuffers[k].put(start, regs[storeRegisters[k]], 0, n);
             }
         }
-        return summing ? total + BlockMath.get().sum(lanes, BLOCK) : total;
+        return summing ? total + BlockMath.get().sum(lanes, block) : total;
     }
 
-    private static void addInto(float[] lanes, float[] block) {
-        for (int i = 0; i < BLOCK; i++) {
-            lanes[i] += block[i];
+    private static void addInto(float[] lanes, float[] values, int n) {
+        for (int i = 0; i < n; i++) {
+            lanes[i] += values[i];
         }
     }
 

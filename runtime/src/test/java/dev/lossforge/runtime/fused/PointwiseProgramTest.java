@@ -52,7 +52,8 @@ class PointwiseProgramTest {
 
     @Test
     void mseMatchesTheNd4jKernelsForEveryReduction() {
-        for (long[] shape : new long[][] {{3, 5}, {70_001}, {300, 1000}}) {
+        // the last shape is big enough for the streaming blocks of a memory-bound pass (blockFor)
+        for (long[] shape : new long[][] {{3, 5}, {70_001}, {300, 1000}, {1100, 1001}}) {
             INDArray x = random(1, shape);
             INDArray t = random(2, shape);
             INDArray x0 = x.dup();
@@ -75,15 +76,30 @@ class PointwiseProgramTest {
 
     @Test
     void aNaNOrAnInfinityInALongSumReachesTheLoss() {
-        // in whole blocks (summed lane by lane), in a task's last partial block, and in a later task
-        for (int at : new int[] {5, 1024 * 3 + 17, 70_000, 200_999}) {
-            INDArray x = random(9, 201_000);
-            INDArray t = random(10, 201_000);
-            x.putScalar(at, Float.NaN);
-            assertTrue(Double.isNaN(MSE.forward(Reduction.SUM, x, t).getDouble(0)), "NaN at " + at);
-            x.putScalar(at, Float.POSITIVE_INFINITY);
-            assertEquals(Double.POSITIVE_INFINITY, MSE.forward(Reduction.MEAN, x, t).getDouble(0), "infinity at " + at);
+        // in whole blocks (summed lane by lane), in a task's last partial block, and in a later task; in
+        // 1024-float blocks, then in the streaming blocks of an array too big for the caches
+        for (int length : new int[] {201_000, (int) PointwiseProgram.STREAMING_LENGTH + 1000}) {
+            INDArray x = random(9, length);
+            INDArray t = random(10, length);
+            for (int at : new int[] {5, PointwiseProgram.TASK - 17, PointwiseProgram.TASK + 2 * PointwiseProgram.BLOCK + 3, length - 1}) {
+                float was = x.getFloat(at);
+                x.putScalar(at, Float.NaN);
+                assertTrue(Double.isNaN(MSE.forward(Reduction.SUM, x, t).getDouble(0)), "NaN at " + at + " of " + length);
+                x.putScalar(at, Float.POSITIVE_INFINITY);
+                assertEquals(Double.POSITIVE_INFINITY, MSE.forward(Reduction.MEAN, x, t).getDouble(0), "infinity at " + at + " of " + length);
+                x.putScalar(at, was);
+            }
         }
+    }
+
+    @Test
+    void onlyCheapPassesOverBigArraysRunInStreamingBlocks() {
+        long big = PointwiseProgram.STREAMING_LENGTH;
+        assertEquals(PointwiseProgram.STREAMING_BLOCK, PointwiseProgram.blockFor(5, big), "smooth L1's gradient pass");
+        assertEquals(PointwiseProgram.BLOCK, PointwiseProgram.blockFor(5, big - 1), "arrays the caches hold");
+        assertEquals(PointwiseProgram.BLOCK, PointwiseProgram.blockFor(EXP.cost() + 3, big), "a pass with an exp");
+        assertTrue(PointwiseProgram.BLOCK % PointwiseProgram.STREAMING_BLOCK == 0 && PointwiseProgram.TASK % PointwiseProgram.BLOCK == 0,
+                "tasks are whole blocks of either size");
     }
 
     @Test
