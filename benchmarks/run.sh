@@ -10,7 +10,7 @@
 # [32,10]+[256,1000] and for [4096,1000]); LOSSES (e.g. "MSELoss CrossEntropyLoss"; default the seven, one JMH run
 # each); JMH_EXTRA (more JMH options); JMH_PATTERN (the first run's benchmarks,
 # e.g. 'LossBenchmark.(a1|a2|c1|c2|d1)' for the targets' cases only); OMP_WAIT_POLICY (default PASSIVE,
-# see docs/performance.md); VECTOR=0 skips the Vector API run. Takes ~20-25 min on a 2-core machine (the targets' cases alone, ~18).
+# see docs/performance.md); VECTOR=0 skips the Vector API run. Takes ~25-30 min on a 2-core machine (the targets' cases alone, ~21).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 START=$(date +%s)
@@ -61,8 +61,9 @@ if has jmh; then
   }
   jmh_run "$RESULTS" "${JMH_PATTERN:-LossBenchmark}"
   if [[ "${VECTOR:-1}" != 0 ]]; then
-    # the adapter's cases only, which the targets judge; the references do not use the Vector API
-    jmh_run "$RESULTS/vector" 'LossBenchmark.a[12]_' -jvmArgsAppend --add-modules=jdk.incubator.vector
+    # the adapter's cases, which the targets judge, and DL4J's built-ins again beside them (they do not use the
+    # Vector API, but this VM's speed drifts over minutes: each ratio's two sides come from the same run)
+    jmh_run "$RESULTS/vector" 'LossBenchmark.(a[12]|c[12])_' -jvmArgsAppend --add-modules=jdk.incubator.vector
   fi
 fi
 if has alloc; then
