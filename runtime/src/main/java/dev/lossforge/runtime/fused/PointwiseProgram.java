@@ -361,12 +361,13 @@ public final class PointwiseProgram {
     /**
      * The block size of a pass. A pass copies each block of its inputs in, computes, and copies the results out:
      * while it computes, only the hardware prefetcher is reading ahead, so when the arrays come from main memory
-     * and the math is cheap (no exp, log or pow: less work per element than one {@link PointwiseOp#cost
-     * transcendental op}), smaller blocks keep the next block's reads overlapped with this block's math. Measured
-     * on 2 cores, no flags (JMH, DL4J step, alternating runs): at [4096,1000] MSE 3.4-3.8 ms against 4.3-4.6 with
-     * 1024-float blocks, smooth L1 3.3-3.8 against 3.9-4.6; at [256,1000], where the arrays sit in the caches,
-     * the per-block overhead made smaller blocks slower (smooth L1 230-400 us against 200-270), and compute-bound
-     * passes (BCE, cross-entropy, KL divergence) gained nothing at either size.
+     * and the math is cheap (no exp, log or pow: less work per element than one transcendental op's
+     * {@link PointwiseOp#cost}), smaller blocks keep the next block's reads overlapped with this block's math.
+     * Measured on 2 cores, no flags, alternating runs: smooth L1's DL4J step at [4096,1000] took 3.3-3.8 ms in
+     * 256-float blocks against 4.1-4.6 in 1024-float ones (JMH), a median of 4.6 against 5.3 ms over six runs of
+     * a step timer; at [256,1000], where the arrays sit in the caches, the per-block overhead made small blocks
+     * slower (230-415 us against 200-270), and compute-bound passes (BCE, cross-entropy, KL divergence) gained
+     * nothing at either size.
      */
     static int blockFor(long workPerElement, long length) {
         return length >= STREAMING_LENGTH && workPerElement < PointwiseOp.EXP.cost() ? STREAMING_BLOCK : BLOCK;
