@@ -177,7 +177,7 @@ def main():
     w("## What is measured")
     w("")
     w("Every loss at `[32,10]`, `[256,1000]`, `[4096,1000]`, float32, with JMH (`LossBenchmark`, SampleTime: the"
-      " **median** per-call time; one fork per case; `-wi 6 -i 5` of 300/500 ms for the two smaller sizes, `-wi 5 -i 4` of"
+      " **median** per-call time; one fork per case; `-wi 8 -i 5` of 500 ms for the two smaller sizes, `-wi 5 -i 4` of"
       " 500/700 ms for `[4096,1000]`, where one call can take half a second (warm-up long enough for C2 to finish the"
       " fused loops: steady state is what a training run sees); `-prof gc` and `CpuTimeProfiler`):")
     w("")

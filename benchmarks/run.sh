@@ -19,8 +19,9 @@ JAR=benchmarks/target/benchmarks.jar
 PY=/usr/bin/python3          # Debian's python3 has python3-torch; the default python3 may not
 STEPS=${STEPS:-"jmh alloc pytorch processor report"}
 # warm-up long enough for C2 to finish the fused loops: with 3 x 200 ms (2 x 300 ms at [4096,1000]) the measured
-# iterations were still falling (smooth L1 [4096,1000]: 7.1, 6.7, 7.5, 6.0 ms; 4.0 ms in steady state)
-JMH_SMALL=${JMH_SMALL:-"-f 1 -wi 6 -i 5 -w 300ms -r 500ms"}
+# iterations were still falling (smooth L1 [4096,1000]: 7.1, 6.7, 7.5, 6.0 ms; 4.0 ms in steady state), and with
+# 6 x 300 ms the Vector API's ones at [256,1000] were (MSE: 543, 482, 355, 280 us a second, then 207-232)
+JMH_SMALL=${JMH_SMALL:-"-f 1 -wi 8 -i 5 -w 500ms -r 500ms"}
 JMH_LARGE=${JMH_LARGE:-"-f 1 -wi 5 -i 4 -w 500ms -r 700ms"}
 JMH_EXTRA=${JMH_EXTRA:-""}
 # libgomp (ND4J) and PyTorch's OpenMP spin at the end of each parallel region; on a shared 2-core machine that
