@@ -3,6 +3,7 @@ package dev.lossforge.runtime.fused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.lossforge.runtime.Pointwise;
 import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -95,7 +96,7 @@ class PortableBlockMathTest {
             if (filled == CHUNK || bits + STRIDE > 0xFFFFFFFFL) {
                 math.xlogy(x, y, out, filled);
                 for (int i = 0; i < filled; i++) {
-                    float want = dev.lossforge.runtime.Pointwise.xlogy(x[i], y[i]);
+                    float want = Pointwise.xlogy(x[i], y[i]);
                     if (x[i] == 0f && !Float.isNaN(y[i])) {
                         assertEquals(0, Float.compare(0f, out[i]), "xlogy(" + x[i] + ", " + y[i] + ") is +0");
                     } else if (Float.compare(want, out[i]) != 0) {
